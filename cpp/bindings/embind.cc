@@ -1,0 +1,129 @@
+// Embind layer: thin by design. It reads tensor descriptors from the IoBlock, calls the core, and
+// reports a status code; the JS wrapper turns a non-zero code into an Error with lastError().
+// Nothing here throws or aborts: C++ exceptions cannot cross Embind usefully in emscripten 3.1.6
+// (they arrive as bare pointers), and an abort() would leave the module unusable.
+#include <emscripten/bind.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cossim/cosine_similarity.h"
+#include "io_block.h"
+
+namespace cossim {
+namespace binding {
+namespace {
+
+// One module instance runs one call at a time (WebAssembly here is single-threaded), so the
+// scratch memory is shared by every loss object: a loss object is just its configuration.
+IoBlock g_io;
+Buffer g_staging;
+Workspace g_workspace;
+std::string g_last_error;
+
+int fail(const Status& status) {
+  g_last_error = status.message();
+  return static_cast<int>(status.code());
+}
+
+TensorView view_of(const TensorSlot& slot, DType dtype) {
+  TensorView v;
+  v.dtype = dtype;
+  v.data = reinterpret_cast<const void*>(static_cast<std::uintptr_t>(slot.data));
+  v.shape.assign(slot.dims, slot.dims + slot.rank);
+  return v;
+}
+
+Status check_slot(const TensorSlot& slot, const char* what) {
+  if (slot.rank < 0 || slot.rank > kMaxRank) {
+    return Status::Invalid(std::string(what) + ": rank " + std::to_string(slot.rank) +
+                           " is outside 0.." + std::to_string(kMaxRank));
+  }
+  return Status::Ok();
+}
+
+void write_result(const Result& result) {
+  g_io.out.data = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(result.data));
+  g_io.out.rank = static_cast<std::int32_t>(result.shape.size());
+  for (std::size_t i = 0; i < result.shape.size(); ++i) {
+    g_io.out.dims[i] = static_cast<std::int32_t>(result.shape[i]);
+  }
+}
+
+}  // namespace
+
+class LossBinding {
+ public:
+  // Reads the axis list from the IoBlock (n_axes, axes); `reduction` comes from parseReduction.
+  explicit LossBinding(int reduction)
+      : loss_(std::vector<std::int64_t>(g_io.axes, g_io.axes + clamp_axes(g_io.n_axes)),
+              static_cast<Reduction>(reduction)) {}
+
+  int call() const {
+    const DType dtype = g_io.dtype == 1 ? DType::kFloat64 : DType::kFloat32;
+    static const char* const kNames[3] = {"y_true", "y_pred", "sample_weight"};
+    for (int s = 0; s < (g_io.has_weight ? 3 : 2); ++s) {
+      Status st = check_slot(g_io.tensors[s], kNames[s]);
+      if (!st.ok()) return fail(st);
+    }
+    const TensorView y_true = view_of(g_io.tensors[kYTrue], dtype);
+    const TensorView y_pred = view_of(g_io.tensors[kYPred], dtype);
+    TensorView weight;
+    if (g_io.has_weight) weight = view_of(g_io.tensors[kWeight], dtype);
+    Result result;
+    const Status st = loss_.call(y_true, y_pred, g_io.has_weight ? &weight : nullptr,
+                                 default_kernels(), &g_workspace, &result);
+    if (!st.ok()) return fail(st);
+    write_result(result);
+    return 0;
+  }
+
+ private:
+  static int clamp_axes(int n) { return n < 0 ? 0 : (n > kMaxRank ? kMaxRank : n); }
+  CosineSimilarity loss_;
+};
+
+std::uintptr_t io_block() { return reinterpret_cast<std::uintptr_t>(&g_io); }
+
+// Room for the call's inputs; 0 when the memory cannot grow that far (see lastError()).
+std::uintptr_t stage(double bytes) {
+  if (!(bytes >= 0) || bytes > 4294967295.0) {
+    g_last_error = "Out of memory: cannot stage " + std::to_string(bytes) + " bytes";
+    return 0;
+  }
+  const Status st = g_staging.reserve(static_cast<std::size_t>(bytes));
+  if (!st.ok()) {
+    fail(st);
+    return 0;
+  }
+  return reinterpret_cast<std::uintptr_t>(g_staging.data());
+}
+
+// Reduction code, or -1 with the Keras message in lastError().
+int parse_reduction_key(const std::string& key) {
+  Reduction r;
+  const Status st = parse_reduction(key, &r);
+  if (!st.ok()) {
+    fail(st);
+    return -1;
+  }
+  return static_cast<int>(r);
+}
+
+std::string last_error() { return g_last_error; }
+std::string kernels_name() { return default_kernels().name; }
+
+EMSCRIPTEN_BINDINGS(cossim) {
+  emscripten::class_<LossBinding>("CosineSimilarity")
+      .constructor<int>()
+      .function("call", &LossBinding::call);
+  emscripten::function("ioBlock", &io_block);
+  emscripten::function("stage", &stage);
+  emscripten::function("parseReduction", &parse_reduction_key);
+  emscripten::function("lastError", &last_error);
+  emscripten::function("kernels", &kernels_name);
+}
+
+}  // namespace binding
+}  // namespace cossim

@@ -1,0 +1,281 @@
+#include "cossim/cosine_similarity.h"
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "strided.h"
+
+namespace cossim {
+
+using internal::CompensatedSum;
+using internal::Odometer;
+
+Status parse_reduction(std::string_view key, Reduction* out) {
+  if (key == "auto") {
+    *out = Reduction::kAuto;
+  } else if (key == "none") {
+    *out = Reduction::kNone;
+  } else if (key == "sum") {
+    *out = Reduction::kSum;
+  } else if (key == "sum_over_batch_size") {
+    *out = Reduction::kSumOverBatchSize;
+  } else {
+    return Status::Invalid("Invalid Reduction Key: " + std::string(key) +
+                           ". Expected keys are \"('auto', 'none', 'sum', 'sum_over_batch_size')\"");
+  }
+  return Status::Ok();
+}
+
+const char* reduction_key(Reduction r) {
+  switch (r) {
+    case Reduction::kNone:
+      return "none";
+    case Reduction::kSum:
+      return "sum";
+    case Reduction::kSumOverBatchSize:
+      return "sum_over_batch_size";
+    case Reduction::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+double epsilon_for(DType dtype) {
+  return dtype == DType::kFloat64 ? 1e-12 : static_cast<double>(1e-12f);
+}
+
+namespace {
+
+// 1/sqrt(max(ss, eps)), with TF's Maximum semantics: a NaN sum of squares stays NaN.
+inline double inv_norm(double ss, double eps) { return 1.0 / std::sqrt(ss < eps ? eps : ss); }
+
+Status reserve_elements(Buffer* buffer, std::int64_t count, std::size_t element_size) {
+  if (count < 0 || static_cast<std::uint64_t>(count) > SIZE_MAX / element_size) {
+    return Status::OutOfMemory("Out of memory: " + std::to_string(count) +
+                               " elements do not fit in this address space");
+  }
+  return buffer->reserve(static_cast<std::size_t>(count) * element_size);
+}
+
+std::vector<std::int64_t> row_major_strides(const Shape& shape) {
+  std::vector<std::int64_t> strides(shape.size());
+  std::int64_t stride = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+// Copies `src` (shape `shape`) into `buffer` with its dims permuted by `perm` (a transpose), so
+// that reduction axes become contiguous rows for the row kernels.
+template <typename T>
+Status gather(const T* src, const Shape& shape, const std::vector<int>& perm, Buffer* buffer,
+              const T** out) {
+  const std::int64_t n = num_elements(shape);
+  COSSIM_RETURN_IF_ERROR(reserve_elements(buffer, n, sizeof(T)));
+  T* dst = buffer->as<T>();
+  *out = dst;
+  if (n == 0) return Status::Ok();
+  const std::vector<std::int64_t> src_strides = row_major_strides(shape);
+  const std::int64_t inner_len = shape[perm.back()];
+  const std::int64_t inner_stride = src_strides[perm.back()];
+  std::vector<std::int64_t> dims;
+  std::vector<std::array<std::int64_t, 1>> strides;
+  for (std::size_t k = 0; k + 1 < perm.size(); ++k) {
+    dims.push_back(shape[perm[k]]);
+    strides.push_back({src_strides[perm[k]]});
+  }
+  for (Odometer<1> it(std::move(dims), std::move(strides)); !it.done(); it.next()) {
+    const T* s = src + it.offset(0);
+    for (std::int64_t j = 0; j < inner_len; ++j) *dst++ = s[j * inner_stride];
+  }
+  return Status::Ok();
+}
+
+// Fused path: one kernel pass per output row gives dot, |t|^2, |p|^2.
+template <typename T>
+Status fused_cosines(const T* t, const T* p, const Kernels& kernels, double eps, Workspace* ws,
+                     double* values) {
+  const CosinePlan& plan = ws->plan;
+  if (!plan.rows_true.gather_perm.empty()) {
+    COSSIM_RETURN_IF_ERROR(gather(t, plan.y_true, plan.rows_true.gather_perm, &ws->gathered_true, &t));
+  }
+  if (!plan.rows_pred.gather_perm.empty()) {
+    COSSIM_RETURN_IF_ERROR(gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
+  }
+  const std::int64_t k = plan.row_length;
+  std::vector<std::array<std::int64_t, 2>> strides;
+  for (std::size_t j = 0; j < plan.outer.size(); ++j) {
+    strides.push_back({plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
+  }
+  const auto n = static_cast<std::size_t>(k);
+  for (Odometer<2> it(plan.outer, std::move(strides)); !it.done(); it.next()) {
+    const RowSums s = row_sums(kernels, t + it.offset(0), p + it.offset(1), n);
+    *values++ = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
+  }
+  return Status::Ok();
+}
+
+// 1/norm of every row of `x` over its own axes, and the keepdims shape those norms have.
+template <typename T>
+Status inverse_norms(const T* x, const Shape& shape, const std::vector<int>& axes,
+                     const Kernels& kernels, double eps, Buffer* gathered, Buffer* norms,
+                     Shape* norms_shape) {
+  const RowLayout layout = row_layout(shape, axes);
+  if (!layout.gather_perm.empty()) {
+    COSSIM_RETURN_IF_ERROR(gather(x, shape, layout.gather_perm, gathered, &x));
+  }
+  COSSIM_RETURN_IF_ERROR(reserve_elements(norms, layout.rows, sizeof(double)));
+  double* inv = norms->as<double>();
+  const auto n = static_cast<std::size_t>(layout.row_length);
+  for (std::int64_t r = 0; r < layout.rows; ++r) {
+    const T* row = x + r * layout.row_length;
+    inv[r] = inv_norm(row_sums(kernels, row, row, n).ss_a, eps);
+  }
+  *norms_shape = shape;
+  for (int a : axes) (*norms_shape)[a] = 1;
+  return Status::Ok();
+}
+
+// General path: each operand normalised over its own axes, then the broadcast product reduced
+// over the broadcast axes, element by element in Keras's order: (t * inv_t) * (p * inv_p).
+template <typename T>
+Status general_cosines(const T* t, const T* p, const Kernels& kernels, double eps, Workspace* ws,
+                       double* values) {
+  const CosinePlan& plan = ws->plan;
+  Shape norms_true_shape, norms_pred_shape;
+  COSSIM_RETURN_IF_ERROR(inverse_norms(t, plan.y_true, plan.axes_true, kernels, eps,
+                                       &ws->gathered_true, &ws->inv_norm_true, &norms_true_shape));
+  COSSIM_RETURN_IF_ERROR(inverse_norms(p, plan.y_pred, plan.axes_pred, kernels, eps,
+                                       &ws->gathered_pred, &ws->inv_norm_pred, &norms_pred_shape));
+  const std::int64_t n_out = num_elements(plan.outer);
+  if (plan.row_length == 0) {
+    for (std::int64_t i = 0; i < n_out; ++i) values[i] = 0.0;
+    return Status::Ok();
+  }
+  const double* inv_t = ws->inv_norm_true.as<double>();
+  const double* inv_p = ws->inv_norm_pred.as<double>();
+  const Shape& b = plan.broadcast;
+  const auto st = broadcast_strides(plan.y_true, b);
+  const auto sit = broadcast_strides(norms_true_shape, b);
+  const auto sp = broadcast_strides(plan.y_pred, b);
+  const auto sip = broadcast_strides(norms_pred_shape, b);
+  // Walk the broadcast shape with the outer dims first and the reduced axes last, so each run of
+  // row_length consecutive steps is one output element.
+  std::vector<std::int64_t> dims;
+  std::vector<std::array<std::int64_t, 4>> strides;
+  auto push = [&](int d) {
+    dims.push_back(b[d]);
+    strides.push_back({st[d], sit[d], sp[d], sip[d]});
+  };
+  for (int d = 0; d < static_cast<int>(b.size()); ++d) {
+    bool is_axis = false;
+    for (int a : plan.axes_broadcast) is_axis |= (a == d);
+    if (!is_axis) push(d);
+  }
+  for (int a : plan.axes_broadcast) push(a);
+  std::int64_t in_row = 0;
+  double sum = 0;
+  for (Odometer<4> it(std::move(dims), std::move(strides)); !it.done(); it.next()) {
+    sum += (static_cast<double>(t[it.offset(0)]) * inv_t[it.offset(1)]) *
+           (static_cast<double>(p[it.offset(2)]) * inv_p[it.offset(3)]);
+    if (++in_row == plan.row_length) {
+      *values++ = sum;
+      sum = 0;
+      in_row = 0;
+    }
+  }
+  return Status::Ok();
+}
+
+template <typename T>
+Status per_sample_typed(const TensorView& y_true, const TensorView& y_pred, const Kernels& kernels,
+                        Workspace* ws, double* values) {
+  const double eps = epsilon_for(y_pred.dtype);
+  const T* t = static_cast<const T*>(y_true.data);
+  const T* p = static_cast<const T*>(y_pred.data);
+  return ws->plan.fused ? fused_cosines(t, p, kernels, eps, ws, values)
+                        : general_cosines(t, p, kernels, eps, ws, values);
+}
+
+// Applies the weight and the reduction to the per-sample losses (-values) and writes the result
+// in the computation dtype.
+template <typename T>
+Status reduce_typed(const double* values, const TensorView* weight, Reduction reduction,
+                    Workspace* ws, Result* result) {
+  const Shape& losses_shape = ws->plan.per_sample_shape;
+  const T* w = weight ? static_cast<const T*>(weight->data) : nullptr;
+  const Shape& full_shape = weight ? ws->weight_plan.result : losses_shape;
+  const std::int64_t n = num_elements(full_shape);
+
+  // Visits loss*w for every element of the (possibly broadcast) weighted tensor, in order.
+  auto for_each_weighted = [&](auto&& visit) {
+    if (!weight) {
+      for (std::int64_t i = 0; i < n; ++i) visit(-values[i]);
+      return;
+    }
+    std::vector<std::array<std::int64_t, 2>> strides;
+    for (std::size_t d = 0; d < full_shape.size(); ++d) {
+      strides.push_back({ws->weight_plan.loss_strides[d], ws->weight_plan.weight_strides[d]});
+    }
+    for (Odometer<2> it(full_shape, std::move(strides)); !it.done(); it.next()) {
+      visit(-values[it.offset(0)] * static_cast<double>(w[it.offset(1)]));
+    }
+  };
+
+  if (reduction == Reduction::kNone) {
+    COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->result, n, sizeof(T)));
+    T* out = ws->result.as<T>();
+    for_each_weighted([&](double x) { *out++ = static_cast<T>(x); });
+    result->shape = full_shape;
+  } else {
+    CompensatedSum sum;
+    for_each_weighted([&](double x) { sum.add(x); });
+    double total = sum.value();
+    if (reduction != Reduction::kSum) total = n == 0 ? 0.0 : total / static_cast<double>(n);
+    COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->result, 1, sizeof(T)));
+    ws->result.as<T>()[0] = static_cast<T>(total);
+    result->shape.clear();
+  }
+  result->data = ws->result.data();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
+                         const std::vector<std::int64_t>& axes, const Kernels& kernels,
+                         Workspace* ws, const double** values) {
+  if (y_true.dtype != y_pred.dtype) {
+    return Status::Invalid("y_true and y_pred must have the same dtype (the caller casts)");
+  }
+  COSSIM_RETURN_IF_ERROR(plan_cosine(y_true.shape, y_pred.shape, axes, &ws->plan));
+  const std::int64_t n = num_elements(ws->plan.per_sample_shape);
+  COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->per_sample, n, sizeof(double)));
+  double* out = ws->per_sample.as<double>();
+  *values = out;
+  return y_pred.dtype == DType::kFloat64
+             ? per_sample_typed<double>(y_true, y_pred, kernels, ws, out)
+             : per_sample_typed<float>(y_true, y_pred, kernels, ws, out);
+}
+
+Status CosineSimilarity::call(const TensorView& y_true, const TensorView& y_pred,
+                              const TensorView* weight, const Kernels& kernels, Workspace* ws,
+                              Result* result) const {
+  if (weight && weight->dtype != y_pred.dtype) {
+    return Status::Invalid("sample_weight must have y_pred's dtype (the caller casts)");
+  }
+  const double* values = nullptr;
+  COSSIM_RETURN_IF_ERROR(cosine_per_sample(y_true, y_pred, axes_, kernels, ws, &values));
+  if (weight) {
+    COSSIM_RETURN_IF_ERROR(plan_weights(ws->plan.per_sample_shape, weight->shape, &ws->weight_plan));
+  }
+  result->dtype = y_pred.dtype;
+  return y_pred.dtype == DType::kFloat64
+             ? reduce_typed<double>(values, weight, reduction_, ws, result)
+             : reduce_typed<float>(values, weight, reduction_, ws, result);
+}
+
+}  // namespace cossim

@@ -1,0 +1,226 @@
+#include "cossim/shape_engine.h"
+
+#include <algorithm>
+#include <string>
+
+namespace cossim {
+
+Status validate_shape(const Shape& shape, const char* what) {
+  if (shape.size() > static_cast<std::size_t>(kMaxRank)) {
+    return Status::Invalid(std::string(what) + " has rank " + std::to_string(shape.size()) +
+                           "; at most " + std::to_string(kMaxRank) + " dimensions are supported");
+  }
+  double product = 1;  // in double so that the bound check itself cannot overflow
+  for (std::int64_t d : shape) {
+    if (d < 0) {
+      return Status::Invalid(std::string(what) + " has a negative dimension: shape " +
+                             shape_to_string(shape));
+    }
+    product *= static_cast<double>(d);
+  }
+  if (product > static_cast<double>(kMaxElements)) {
+    return Status::Invalid(std::string(what) + " of shape " + shape_to_string(shape) +
+                           " has too many elements");
+  }
+  return Status::Ok();
+}
+
+Status resolve_axes(const std::vector<std::int64_t>& axes, const Shape& shape, const char* what,
+                    std::vector<int>* resolved) {
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  resolved->clear();
+  for (std::int64_t axis : axes) {
+    const std::int64_t r = axis < 0 ? axis + rank : axis;
+    if (r < 0 || r >= rank) {
+      return Status::Invalid("Invalid reduction dimension (" + std::to_string(axis) +
+                             " for input with " + std::to_string(rank) +
+                             " dimension(s)): axis " + std::to_string(axis) +
+                             " is out of range for " + what + " of shape " +
+                             shape_to_string(shape));
+    }
+    if (std::find(resolved->begin(), resolved->end(), static_cast<int>(r)) != resolved->end()) {
+      return Status::Invalid("Invalid reduction arguments: Axes contains duplicate dimension: " +
+                             std::to_string(r) + " (for " + what + " of shape " +
+                             shape_to_string(shape) + ")");
+    }
+    resolved->push_back(static_cast<int>(r));
+  }
+  std::sort(resolved->begin(), resolved->end());
+  return Status::Ok();
+}
+
+void apply_squeeze_rule(Shape* y_true, Shape* y_pred) {
+  if (y_pred->size() == y_true->size() + 1 && y_pred->back() == 1) {
+    y_pred->pop_back();
+  } else if (y_true->size() == y_pred->size() + 1 && y_true->back() == 1) {
+    y_true->pop_back();
+  }
+}
+
+Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out) {
+  const std::size_t rank = std::max(a.size(), b.size());
+  Shape result(rank);
+  for (std::size_t j = 0; j < rank; ++j) {
+    const std::size_t from_end = rank - 1 - j;
+    const std::int64_t da = from_end < a.size() ? a[a.size() - 1 - from_end] : 1;
+    const std::int64_t db = from_end < b.size() ? b[b.size() - 1 - from_end] : 1;
+    if (da == db || db == 1) {
+      result[j] = da;
+    } else if (da == 1) {
+      result[j] = db;
+    } else {
+      return Status::Invalid("Incompatible shapes: " + shape_to_string(a) + " vs. " +
+                             shape_to_string(b));
+    }
+  }
+  *out = std::move(result);
+  return Status::Ok();
+}
+
+std::vector<std::int64_t> broadcast_strides(const Shape& shape, const Shape& target) {
+  std::vector<std::int64_t> strides(target.size(), 0);
+  const std::size_t offset = target.size() - shape.size();
+  std::int64_t stride = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    if (shape[i] != 1) strides[i + offset] = stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+Status adjust_weight_rank(const Shape& losses, Shape* weight) {
+  if (weight->empty()) return Status::Ok();
+  if (weight->size() == losses.size() + 1) {
+    if (weight->back() != 1) {
+      return Status::Invalid("Can not squeeze dim[" + std::to_string(weight->size() - 1) +
+                             "], expected a dimension of 1, got " +
+                             std::to_string(weight->back()) + " (sample_weight of shape " +
+                             shape_to_string(*weight) + " against losses of shape " +
+                             shape_to_string(losses) + ")");
+    }
+    weight->pop_back();
+  } else if (losses.size() == weight->size() + 1) {
+    weight->push_back(1);
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+bool contains(const std::vector<int>& v, int x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Whether `x` (own axes `own_axes`) can be read row by row against the broadcast shape: its
+// axes, aligned on the right, are exactly the reduction axes, and it is not broadcast along them.
+bool rows_line_up(const Shape& x, const std::vector<int>& own_axes, const CosinePlan& plan) {
+  const int offset = static_cast<int>(plan.broadcast.size() - x.size());
+  if (own_axes.size() != plan.axes_broadcast.size()) return false;
+  for (std::size_t i = 0; i < own_axes.size(); ++i) {
+    const int b = plan.axes_broadcast[i];
+    if (own_axes[i] + offset != b) return false;
+    if (x[own_axes[i]] != plan.broadcast[b]) return false;
+  }
+  return true;
+}
+
+OperandRows plan_rows(const Shape& x, const std::vector<int>& own_axes, const CosinePlan& plan) {
+  OperandRows rows;
+  const int rank = static_cast<int>(x.size());
+  rows.gather_perm = row_layout(x, own_axes).gather_perm;
+  std::vector<int> perm;
+  for (int d = 0; d < rank; ++d) {
+    if (!contains(own_axes, d)) perm.push_back(d);
+  }
+  const std::size_t n_outer = perm.size();
+
+  // Row strides of the operand's own outer dims, then mapped onto the broadcast outer dims.
+  std::vector<std::int64_t> own_stride(rank, 0);
+  std::int64_t stride = 1;
+  for (std::size_t k = n_outer; k-- > 0;) {
+    own_stride[perm[k]] = x[perm[k]] == 1 ? 0 : stride;
+    stride *= x[perm[k]];
+  }
+  const int offset = static_cast<int>(plan.broadcast.size()) - rank;
+  for (int b = 0; b < static_cast<int>(plan.broadcast.size()); ++b) {
+    if (contains(plan.axes_broadcast, b)) continue;
+    rows.outer_row_strides.push_back(b - offset >= 0 ? own_stride[b - offset] : 0);
+  }
+  return rows;
+}
+
+}  // namespace
+
+RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes) {
+  RowLayout layout;
+  std::vector<int> perm;
+  for (int d = 0; d < static_cast<int>(x.size()); ++d) {
+    if (contains(own_axes, d)) {
+      layout.row_length *= x[d];
+    } else {
+      perm.push_back(d);
+      layout.rows *= x[d];
+    }
+  }
+  perm.insert(perm.end(), own_axes.begin(), own_axes.end());
+  int last = -1;
+  for (int d : perm) {
+    if (x[d] == 1) continue;
+    if (d < last) {
+      layout.gather_perm = perm;
+      break;
+    }
+    last = d;
+  }
+  return layout;
+}
+
+Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<std::int64_t>& axes,
+                   CosinePlan* plan) {
+  COSSIM_RETURN_IF_ERROR(validate_shape(y_true, "y_true"));
+  COSSIM_RETURN_IF_ERROR(validate_shape(y_pred, "y_pred"));
+  plan->y_true = y_true;
+  plan->y_pred = y_pred;
+  apply_squeeze_rule(&plan->y_true, &plan->y_pred);
+  // Keras normalises y_true, then y_pred, then multiplies: errors come in that order.
+  COSSIM_RETURN_IF_ERROR(resolve_axes(axes, plan->y_true, "y_true", &plan->axes_true));
+  COSSIM_RETURN_IF_ERROR(resolve_axes(axes, plan->y_pred, "y_pred", &plan->axes_pred));
+  COSSIM_RETURN_IF_ERROR(broadcast_shapes(plan->y_true, plan->y_pred, &plan->broadcast));
+  COSSIM_RETURN_IF_ERROR(validate_shape(plan->broadcast, "y_true * y_pred"));
+  COSSIM_RETURN_IF_ERROR(
+      resolve_axes(axes, plan->broadcast, "y_true * y_pred", &plan->axes_broadcast));
+
+  plan->outer.clear();
+  plan->row_length = 1;
+  for (int b = 0; b < static_cast<int>(plan->broadcast.size()); ++b) {
+    if (contains(plan->axes_broadcast, b)) {
+      plan->row_length *= plan->broadcast[b];
+    } else {
+      plan->outer.push_back(plan->broadcast[b]);
+    }
+  }
+  plan->per_sample_shape = plan->outer;
+
+  plan->fused = rows_line_up(plan->y_true, plan->axes_true, *plan) &&
+                rows_line_up(plan->y_pred, plan->axes_pred, *plan);
+  plan->rows_true = OperandRows();
+  plan->rows_pred = OperandRows();
+  if (plan->fused) {
+    plan->rows_true = plan_rows(plan->y_true, plan->axes_true, *plan);
+    plan->rows_pred = plan_rows(plan->y_pred, plan->axes_pred, *plan);
+  }
+  return Status::Ok();
+}
+
+Status plan_weights(const Shape& losses, const Shape& weight, WeightPlan* plan) {
+  COSSIM_RETURN_IF_ERROR(validate_shape(weight, "sample_weight"));
+  plan->weight = weight;
+  COSSIM_RETURN_IF_ERROR(adjust_weight_rank(losses, &plan->weight));
+  COSSIM_RETURN_IF_ERROR(broadcast_shapes(losses, plan->weight, &plan->result));
+  COSSIM_RETURN_IF_ERROR(validate_shape(plan->result, "losses * sample_weight"));
+  plan->loss_strides = broadcast_strides(losses, plan->result);
+  plan->weight_strides = broadcast_strides(plan->weight, plan->result);
+  return Status::Ok();
+}
+
+}  // namespace cossim

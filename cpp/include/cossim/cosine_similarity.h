@@ -1,0 +1,85 @@
+// Keras 2.9 CosineSimilarity: per-sample cosine and the loss with weights and reductions.
+//
+// Numerical contract
+// ------------------
+//   cos(t, p) = sum(l2n(t) * l2n(p)) over `axis`,   l2n(x) = x / sqrt(max(sum(x^2), eps))
+//   loss      = -cos, then * sample_weight, then the reduction.
+// * eps = 1e-12 in the computation dtype: (double)(float)1e-12 = 9.9999999600e-13 for float32,
+//   exactly 1e-12 for float64. It floors the *sum of squares*, so a zero vector gives 0 (never
+//   NaN) and a vector with |x| < 1e-6 is scaled by 1e6 rather than normalised (Keras's rule).
+// * Orthogonal vectors give -0.0 in the loss (the sign Keras prints); NaN in a row, or an Inf
+//   component, makes that sample NaN; a 0 weight does not mask it (0 * NaN = NaN).
+// * float32 data is accumulated into double (kernels.h), and every step after the row sums
+//   (rsqrt, products, weights, reductions) is done in double; the result is rounded to the
+//   computation dtype once. This is more exact than Keras's float32 arithmetic (a deliberate
+//   deviation: Σx² no longer overflows at |x| ~ 1.8e19) and within 1e-6*(1+|ref|) of a float64
+//   reference for rows up to 1e5 elements of O(1) values; float64 results are within 1e-12.
+// * Reductions: 'sum' = Σ(loss*w); 'sum_over_batch_size' (= 'auto') = Σ(loss*w) / numel(loss*w),
+//   0 when numel is 0 (divide_no_nan). Sums are Neumaier-compensated doubles.
+// * Inputs (y_true, y_pred, weight) share one dtype; callers cast (the JS wrapper does).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "cossim/buffer.h"
+#include "cossim/kernels.h"
+#include "cossim/shape_engine.h"
+#include "cossim/status.h"
+#include "cossim/tensor.h"
+
+namespace cossim {
+
+enum class Reduction : int { kAuto = 0, kNone = 1, kSum = 2, kSumOverBatchSize = 3 };
+
+// 'auto' | 'none' | 'sum' | 'sum_over_batch_size', else Keras's message:
+// Invalid Reduction Key: K. Expected keys are "('auto', 'none', 'sum', 'sum_over_batch_size')"
+Status parse_reduction(std::string_view key, Reduction* out);
+const char* reduction_key(Reduction r);
+
+// The epsilon that floors the sum of squares, in the computation dtype, widened to double.
+double epsilon_for(DType dtype);
+
+// Scratch and result storage reused across calls (so repeated calls do not grow the heap).
+struct Workspace {
+  Buffer gathered_true, gathered_pred;  // operands gathered into row layout
+  Buffer inv_norm_true, inv_norm_pred;  // general path: 1/sqrt(max(ss, eps)) per row
+  Buffer per_sample;                    // double per-sample cosines
+  Buffer result;                        // the output, in the computation dtype
+  CosinePlan plan;
+  WeightPlan weight_plan;
+};
+
+// The output of a call; `data` points into the Workspace and stays valid until its next use.
+struct Result {
+  DType dtype = DType::kFloat32;
+  Shape shape;
+  const void* data = nullptr;
+};
+
+// +cos per sample (the metric's values; the loss negates them). On success `*values` points to
+// num_elements(ws->plan.per_sample_shape) doubles in ws->per_sample.
+Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
+                         const std::vector<std::int64_t>& axes, const Kernels& kernels,
+                         Workspace* ws, const double** values);
+
+class CosineSimilarity {
+ public:
+  explicit CosineSimilarity(std::vector<std::int64_t> axes = {-1},
+                            Reduction reduction = Reduction::kAuto)
+      : axes_(std::move(axes)), reduction_(reduction) {}
+
+  // `weight` may be null (Keras None). For every reduction but 'none', result->shape is [].
+  Status call(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
+              const Kernels& kernels, Workspace* ws, Result* result) const;
+
+  const std::vector<std::int64_t>& axes() const { return axes_; }
+  Reduction reduction() const { return reduction_; }
+
+ private:
+  std::vector<std::int64_t> axes_;
+  Reduction reduction_;
+};
+
+}  // namespace cossim

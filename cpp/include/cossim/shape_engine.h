@@ -1,0 +1,105 @@
+// The shape engine: every rule of Keras 2.9 about shapes, axes, broadcasting and weights, as pure
+// functions over shapes. Kernels and data never appear here, so each rule is tested on its own.
+//
+// Sources (see shared/keras-semantics.md): axis resolution and its errors follow TF's
+// reduction_ops_common.cc; the y_true/y_pred squeeze rule is losses_utils.squeeze_or_expand_
+// dimensions with static ranks (§2.2); broadcasting is NumPy's (BinaryOpShared, §2.3); the weight
+// rank adjustment is squeeze_or_expand_dimensions(losses, None, w) (§3).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cossim/status.h"
+#include "cossim/tensor.h"
+
+namespace cossim {
+
+// Largest rank accepted (TF's own limit for most kernels is far lower in practice).
+inline constexpr int kMaxRank = 32;
+// Largest element count of any shape the engine plans for (keeps every index in int64 and
+// every double-valued count exact).
+inline constexpr std::int64_t kMaxElements = std::int64_t{1} << 53;
+
+// Checks dims (non-negative, rank <= kMaxRank, element count <= kMaxElements). `what` names the
+// operand in the message ("y_true", "sample_weight", ...).
+Status validate_shape(const Shape& shape, const char* what);
+
+// Resolves user axes against `rank`: negative axes count from the end. Out of range:
+// "Invalid reduction dimension (A for input with R dimension(s))"; a repeated axis:
+// "Invalid reduction arguments: Axes contains duplicate dimension: K". Output is sorted.
+Status resolve_axes(const std::vector<std::int64_t>& axes, const Shape& shape, const char* what,
+                    std::vector<int>* resolved);
+
+// Keras 2.9 §2.2: if rank(y_pred) == rank(y_true)+1 and y_pred's last dim is 1, squeeze y_pred;
+// else if rank(y_true) == rank(y_pred)+1 and y_true's last dim is 1, squeeze y_true.
+void apply_squeeze_rule(Shape* y_true, Shape* y_pred);
+
+// NumPy broadcasting; "Incompatible shapes: [a] vs. [b]" when two aligned dims differ and
+// neither is 1.
+Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out);
+
+// Element strides of `shape` (row-major) seen from `target`'s coordinates: aligned on the right,
+// 0 for dims that are broadcast (size 1) or missing. `target` must be a broadcast of `shape`.
+std::vector<std::int64_t> broadcast_strides(const Shape& shape, const Shape& target);
+
+// Keras 2.9 §3.2: a scalar weight is kept; rank(w) == rank(losses)+1 squeezes w's last dim
+// ("Can not squeeze dim[k], expected a dimension of 1, got n"); rank(losses) == rank(w)+1
+// appends a dim of 1 to w; any other rank difference leaves w alone.
+Status adjust_weight_rank(const Shape& losses, Shape* weight);
+
+// How one operand is read as rows: its own dims not in `own_axes` (in order) are the rows, the
+// axes (sorted) are the contiguous elements of a row.
+struct RowLayout {
+  // Permutation of the operand's dims (outer dims, then axes) to gather it into; empty when the
+  // operand is already laid out that way (dims of size 1 may move freely), so no copy is needed.
+  std::vector<int> gather_perm;
+  std::int64_t rows = 1;
+  std::int64_t row_length = 1;
+};
+
+RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes);
+
+// How the loss reads one operand when the normalisation axes and the reduction axes coincide
+// (the fused path): rows of `row_length` contiguous elements after an optional gather.
+struct OperandRows {
+  // Permutation of the operand's own dims (outer dims in order, then the reduction axes) to
+  // gather it into; empty when the operand is already laid out that way (no copy needed).
+  std::vector<int> gather_perm;
+  // For each outer dim of the broadcast shape, the operand's stride in rows (0 when broadcast).
+  std::vector<std::int64_t> outer_row_strides;
+};
+
+// Everything the loss needs to know about shapes, decided once per call before touching data.
+struct CosinePlan {
+  Shape y_true;     // after the squeeze rule
+  Shape y_pred;     // after the squeeze rule
+  Shape broadcast;  // shape of y_true * y_pred
+  std::vector<int> axes_true, axes_pred, axes_broadcast;  // resolved, each against its own rank
+  Shape outer;             // broadcast dims that are not reduced, in order
+  Shape per_sample_shape;  // == outer: the shape of reduce_sum(..., axes) (keepdims=False)
+  std::int64_t row_length = 1;  // product of the reduced broadcast dims
+
+  // Fused path: both operands' normalisation axes line up with the reduction axes and neither
+  // is broadcast along them, so cos = dot * rsqrt(ss_t) * rsqrt(ss_p) per row. Otherwise the
+  // general path normalises each operand over its own axes, then reduces the broadcast product.
+  bool fused = false;
+  OperandRows rows_true, rows_pred;  // fused path only
+};
+
+// Applies the squeeze rule, resolves axes (y_true first, then y_pred, as Keras evaluates them)
+// and broadcasts. Errors name the operand and the shapes.
+Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<std::int64_t>& axes,
+                   CosinePlan* plan);
+
+// Shapes of losses * sample_weight, after the rank adjustment.
+struct WeightPlan {
+  Shape weight;                          // after adjust_weight_rank
+  Shape result;                          // broadcast(losses, weight)
+  std::vector<std::int64_t> loss_strides;    // in `result` coordinates
+  std::vector<std::int64_t> weight_strides;  // in `result` coordinates
+};
+
+Status plan_weights(const Shape& losses, const Shape& weight, WeightPlan* plan);
+
+}  // namespace cossim

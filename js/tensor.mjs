@@ -1,0 +1,139 @@
+// Tensor-likes in, { data, shape } out. This file only converts and checks the *form* of inputs
+// (kinds, raggedness, data/shape agreement); every rule about shapes versus each other (axes,
+// squeezing, broadcasting, weights) lives in the C++ core.
+
+const MAX_DIM = 2 ** 31 - 1;  // dims travel as int32 into WebAssembly (whose memory is < 4 GiB)
+const MAX_RANK = 32;          // the core's kMaxRank
+
+export function describe(x) {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
+  if (typeof x === 'object') return `an object with keys [${Object.keys(x).join(', ')}]`;
+  return `${typeof x} ${String(x)}`;
+}
+
+export const shapeString = (shape) => `[${shape.join(',')}]`;
+
+function isNumericTypedArray(x) {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+
+function checkNotBigInt(data, what) {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    throw new TypeError(`${what}: ${data.constructor.name} is not supported (BigInt data); ` +
+      'convert it to a Float32Array or Float64Array');
+  }
+}
+
+function checkShape(shape, what) {
+  if (!Array.isArray(shape) && !isNumericTypedArray(shape)) {
+    throw new TypeError(`${what}: shape must be an array of non-negative integers; got ${describe(shape)}`);
+  }
+  if (shape.length > MAX_RANK) {
+    throw new RangeError(`${what}: rank ${shape.length} exceeds the supported maximum of ${MAX_RANK}`);
+  }
+  const out = new Array(shape.length);
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${what}: shape [${Array.from(shape).join(',')}] has an invalid dimension ` +
+        `${String(d)} at index ${i} (dimensions are non-negative integers)`);
+    }
+    if (d > MAX_DIM) {
+      throw new RangeError(`${what}: dimension ${d} at index ${i} exceeds ${MAX_DIM}`);
+    }
+    out[i] = d;
+  }
+  return out;
+}
+
+function checkNumberArray(data, what) {
+  for (let i = 0; i < data.length; i++) {
+    if (typeof data[i] !== 'number') {
+      throw new TypeError(`${what}: data[${i}] is ${describe(data[i])}, not a number`);
+    }
+  }
+}
+
+function numElements(shape) {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function fromDataAndShape(data, shape, what) {
+  if (isNumericTypedArray(data)) {
+    checkNotBigInt(data, what);
+  } else if (Array.isArray(data)) {
+    checkNumberArray(data, what);
+  } else {
+    throw new TypeError(`${what}: data must be a typed array or an array of numbers; got ${describe(data)}`);
+  }
+  const dims = checkShape(shape, what);
+  const n = numElements(dims);
+  if (n !== data.length) {
+    throw new RangeError(`${what}: shape ${shapeString(dims)} has ${n} elements but data has ${data.length}`);
+  }
+  return { data, shape: dims };
+}
+
+function fromNested(array, what) {
+  const shape = [];
+  for (let cur = array; Array.isArray(cur); cur = cur[0]) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+  }
+  if (shape.length > MAX_RANK) {
+    throw new RangeError(`${what}: nesting depth ${shape.length} exceeds the supported maximum of ${MAX_RANK}`);
+  }
+  const data = new Array(numElements(shape));
+  let k = 0;
+  const walk = (node, depth, path) => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number') {
+        throw new TypeError(`${what}: element at [${path.join(',')}] is ${describe(node)}, not a number` +
+          (Array.isArray(node) ? ' (ragged nested array)' : ''));
+      }
+      data[k++] = node;
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw new RangeError(`${what}: ragged nested array: expected ${shape[depth]} elements at ` +
+        `[${path.join(',')}] (shape ${shapeString(shape)} from the first elements) but found ` +
+        (Array.isArray(node) ? `${node.length}` : describe(node)));
+    }
+    for (let i = 0; i < node.length; i++) {
+      path.push(i);
+      walk(node[i], depth + 1, path);
+      path.pop();
+    }
+  };
+  walk(array, 0, []);
+  return { data, shape };
+}
+
+// Any tensor-like -> { data: TypedArray | number[], shape: number[] }; `what` names the argument
+// in error messages.
+export function toTensor(x, what) {
+  if (typeof x === 'number') return { data: [x], shape: [] };
+  if (isNumericTypedArray(x)) {
+    checkNotBigInt(x, what);
+    return { data: x, shape: [x.length] };
+  }
+  if (Array.isArray(x)) return fromNested(x, what);
+  if (x !== null && typeof x === 'object') {
+    if (typeof x.dataSync === 'function' && x.shape !== undefined) {  // a TF.js tensor
+      return fromDataAndShape(x.dataSync(), x.shape, what);
+    }
+    if ('data' in x && 'shape' in x) return fromDataAndShape(x.data, x.shape, what);
+  }
+  throw new TypeError(`${what} must be a number, a nested number array, a typed array, ` +
+    `{ data, shape } or a TF.js tensor; got ${describe(x)}`);
+}
+
+// Public: builds a validated { data, shape } tensor-like.
+export function tensor(data, shape) {
+  if (shape === undefined) return toTensor(data, 'tensor()');
+  return fromDataAndShape(data, shape, 'tensor()');
+}

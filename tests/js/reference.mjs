@@ -1,0 +1,403 @@
+// Independent float64 reference implementation of Keras 2.9's
+// tf.keras.losses.CosineSimilarity (see /work/shared/keras-semantics.md).
+//
+// Written for clarity, not speed, and never calls cossim. It follows the Keras
+// source literally:
+//   1. squeeze rule (§2.2): if rank(yPred) = rank(yTrue)+1 and yPred's last dim
+//      is 1, squeeze yPred; otherwise if rank(yTrue) = rank(yPred)+1 and
+//      yTrue's last dim is 1, squeeze yTrue. Nothing is ever expanded.
+//   2. t = l2_normalize(yTrue, axis), p = l2_normalize(yPred, axis), each over
+//      its OWN resolved axes: x * 1/sqrt(max(sum(x^2), eps)), eps = 1e-12
+//      (Math.fround(1e-12) for float32 computation).
+//   3. loss = -reduce_sum(t * p, axis): NumPy broadcasting of the product, axis
+//      resolved against the broadcast rank.
+//   4. sample weight (§3): None -> 1; rank adjustment (squeeze last dim if
+//      rank(w) = rank(loss)+1, raising if it is not 1; expand_dims(w, -1) if
+//      rank(loss) = rank(w)+1; scalar untouched); weighted = loss * w with
+//      ordinary broadcasting (the result may be bigger than the loss).
+//   5. reduction (§4): 'none' -> weighted tensor; 'sum' -> sum;
+//      'sum_over_batch_size' and 'auto' -> sum / numel(weighted) (0 if empty).
+//
+// Float32 computation is modelled by rounding every input (y_true, y_pred,
+// weights) with Math.fround and using eps = Math.fround(1e-12); the arithmetic
+// itself stays in float64 (cossim accumulates in float64 and rounds once).
+//
+// Errors are RefError instances with .kind in {'axis', 'broadcast', 'squeeze',
+// 'reduction'} and .expect = a substring the implementation's message must
+// contain.
+
+export const EPS64 = 1e-12;
+export const EPS32 = Math.fround(1e-12);
+export const REDUCTIONS = ['auto', 'none', 'sum', 'sum_over_batch_size'];
+
+export class RefError extends Error {
+  constructor(kind, message, expect) {
+    super(message);
+    this.name = 'RefError';
+    this.kind = kind;
+    this.expect = expect ?? message;
+  }
+}
+
+// ---------------------------------------------------------------- tensors --
+
+export function numel(shape) {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function fmtShape(shape) {
+  return '[' + shape.join(',') + ']';
+}
+
+function rowMajorStrides(shape) {
+  const s = new Array(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+// Multi-index of flat position `flat` in `shape` (row-major).
+function unravel(flat, shape) {
+  const idx = new Array(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i];
+    idx[i] = d === 0 ? 0 : flat % d;
+    flat = d === 0 ? 0 : Math.floor(flat / d);
+  }
+  return idx;
+}
+
+function ravel(idx, shape) {
+  const st = rowMajorStrides(shape);
+  let f = 0;
+  for (let i = 0; i < idx.length; i++) f += idx[i] * st[i];
+  return f;
+}
+
+function inferNestedShape(x) {
+  const shape = [];
+  let cur = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flattenNested(x, shape, depth, out) {
+  if (depth === shape.length) {
+    if (typeof x !== 'number') throw new TypeError('reference: non-number leaf');
+    out.push(x);
+    return;
+  }
+  if (!Array.isArray(x) || x.length !== shape[depth]) {
+    throw new TypeError('reference: ragged nested array');
+  }
+  for (const e of x) flattenNested(e, shape, depth + 1, out);
+}
+
+/**
+ * Converts any tensor-like accepted by cossim into a reference tensor
+ * { data: Float64Array, shape: number[] } (values converted exactly).
+ */
+export function asTensor(x) {
+  if (typeof x === 'number') return { data: Float64Array.of(x), shape: [] };
+  if (Array.isArray(x)) {
+    const shape = inferNestedShape(x);
+    const out = [];
+    flattenNested(x, shape, 0, out);
+    return { data: Float64Array.from(out), shape };
+  }
+  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
+    return { data: Float64Array.from(x, Number), shape: [x.length] };
+  }
+  if (x && typeof x === 'object' && typeof x.dataSync === 'function') {
+    return { data: Float64Array.from(x.dataSync(), Number), shape: [...x.shape] };
+  }
+  if (x && typeof x === 'object' && 'data' in x && 'shape' in x) {
+    const data = Array.isArray(x.data) ? x.data : Array.from(x.data, Number);
+    if (data.length !== numel(x.shape)) throw new TypeError('reference: data/shape mismatch');
+    return { data: Float64Array.from(data), shape: [...x.shape] };
+  }
+  throw new TypeError('reference: not a tensor-like');
+}
+
+export function float32ify(t) {
+  if (typeof t === 'number') return Math.fround(t);
+  const r = asTensor(t);
+  return { data: r.data.map(Math.fround), shape: r.shape };
+}
+
+function squeezeLast(t) {
+  return { data: t.data, shape: t.shape.slice(0, -1) };
+}
+
+function expandLast(t) {
+  return { data: t.data, shape: [...t.shape, 1] };
+}
+
+// ------------------------------------------------------------------- axes --
+
+/** Resolves `axis` (int or int[]) against `rank`, like TF's ReductionHelper. */
+export function resolveAxes(axis, rank) {
+  const list = Array.isArray(axis) ? axis : [axis];
+  const out = [];
+  for (const a of list) {
+    if (!Number.isInteger(a)) throw new TypeError(`reference: axis must be an integer, got ${a}`);
+    if (a < -rank || a >= rank) {
+      throw new RefError(
+        'axis',
+        `Invalid reduction dimension (${a} for input with ${rank} dimension(s)`,
+        'Invalid reduction dimension',
+      );
+    }
+    const r = a < 0 ? a + rank : a;
+    if (out.includes(r)) {
+      throw new RefError(
+        'axis',
+        `Invalid reduction arguments: Axes contains duplicate dimension: ${r}`,
+        'duplicate',
+      );
+    }
+    out.push(r);
+  }
+  return out;
+}
+
+// Sum over the resolved `axes`; keepdims keeps them as size-1 dims.
+// Every output starts at +0 and adds its elements in row-major order
+// (so an all-zero sum is +0, as in Eigen's SumReducer).
+function reduceSum(t, axes, keepdims) {
+  const keptShape = t.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const out = new Float64Array(numel(keptShape)); // all +0
+  const n = t.data.length;
+  for (let f = 0; f < n; f++) {
+    const idx = unravel(f, t.shape);
+    for (const a of axes) idx[a] = 0;
+    out[ravel(idx, keptShape)] += t.data[f];
+  }
+  const shape = keepdims ? keptShape : t.shape.filter((_, i) => !axes.includes(i));
+  return { data: out, shape };
+}
+
+/** tf.linalg.l2_normalize(x, axis, epsilon): x * 1/sqrt(max(sum(x^2, axis), eps)). */
+export function l2Normalize(t, axis, eps) {
+  const axes = resolveAxes(axis, t.shape.length);
+  const sq = { data: t.data.map((v) => v * v), shape: t.shape };
+  const ss = reduceSum(sq, axes, true);
+  const out = new Float64Array(t.data.length);
+  for (let f = 0; f < t.data.length; f++) {
+    const idx = unravel(f, t.shape);
+    for (const a of axes) idx[a] = 0;
+    const s = ss.data[ravel(idx, ss.shape)];
+    // Math.max propagates NaN, like TF's Maximum.
+    const scale = 1 / Math.sqrt(Math.max(s, eps));
+    out[f] = t.data[f] * scale;
+  }
+  return { data: out, shape: t.shape };
+}
+
+// -------------------------------------------------------------- broadcast --
+
+/** NumPy broadcasting of two shapes; throws RefError('broadcast') like TF's BinaryOpShared. */
+export function broadcastShapes(a, b) {
+  const r = Math.max(a.length, b.length);
+  const out = new Array(r);
+  for (let i = 0; i < r; i++) {
+    const da = i < r - a.length ? 1 : a[i - (r - a.length)];
+    const db = i < r - b.length ? 1 : b[i - (r - b.length)];
+    if (da === db || db === 1) out[i] = da;
+    else if (da === 1) out[i] = db;
+    else {
+      const msg = `Incompatible shapes: ${fmtShape(a)} vs. ${fmtShape(b)}`;
+      throw new RefError('broadcast', msg, msg);
+    }
+  }
+  return out;
+}
+
+function broadcastMul(a, b) {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const r = shape.length;
+  const out = new Float64Array(numel(shape));
+  for (let f = 0; f < out.length; f++) {
+    const idx = unravel(f, shape);
+    const ia = a.shape.map((d, i) => (d === 1 ? 0 : idx[i + r - a.shape.length]));
+    const ib = b.shape.map((d, i) => (d === 1 ? 0 : idx[i + r - b.shape.length]));
+    out[f] = a.data[ravel(ia, a.shape)] * b.data[ravel(ib, b.shape)];
+  }
+  return { data: out, shape };
+}
+
+// ------------------------------------------------------------------- loss --
+
+function prepare(x, dtype) {
+  const t = asTensor(x);
+  return dtype === 'float32' ? { data: t.data.map(Math.fround), shape: t.shape } : t;
+}
+
+/**
+ * The §2.2 squeeze rule followed by keras.losses.cosine_similarity.
+ * Returns the per-sample loss tensor { data: Float64Array, shape }.
+ */
+export function refPerSample({ yTrue, yPred, axis = -1, dtype = 'float64', squeeze = true }) {
+  let t = prepare(yTrue, dtype);
+  let p = prepare(yPred, dtype);
+  const eps = dtype === 'float32' ? EPS32 : EPS64;
+  if (squeeze) {
+    const rt = t.shape.length;
+    const rp = p.shape.length;
+    if (rp === rt + 1 && p.shape[rp - 1] === 1) p = squeezeLast(p);
+    else if (rt === rp + 1 && t.shape[rt - 1] === 1) t = squeezeLast(t);
+  }
+  const tn = l2Normalize(t, axis, eps);
+  const pn = l2Normalize(p, axis, eps);
+  const prod = broadcastMul(tn, pn);
+  const axes = resolveAxes(axis, prod.shape.length);
+  const s = reduceSum(prod, axes, false);
+  return { data: s.data.map((v) => -v), shape: s.shape };
+}
+
+/** ReductionV2.validate. */
+export function validateReduction(reduction) {
+  if (!REDUCTIONS.includes(reduction)) {
+    const msg =
+      `Invalid Reduction Key: ${reduction}. Expected keys are ` +
+      `"('auto', 'none', 'sum', 'sum_over_batch_size')"`;
+    throw new RefError('reduction', msg, msg);
+  }
+}
+
+/** losses_utils.compute_weighted_loss (rank adjustment + multiply + reduce). */
+export function refWeighted(loss, sampleWeight, reduction = 'auto', dtype = 'float64') {
+  validateReduction(reduction);
+  let w = sampleWeight == null ? { data: Float64Array.of(1), shape: [] } : prepare(sampleWeight, dtype);
+  const rl = loss.shape.length;
+  const rw = w.shape.length;
+  if (rw !== 0) {
+    if (rw - rl === 1) {
+      const last = w.shape[rw - 1];
+      if (last !== 1) {
+        throw new RefError(
+          'squeeze',
+          `Can not squeeze dim[${rw - 1}], expected a dimension of 1, got ${last}`,
+          'Can not squeeze dim[',
+        );
+      }
+      w = squeezeLast(w);
+    } else if (rl - rw === 1) {
+      w = expandLast(w);
+    }
+  }
+  const weighted = broadcastMul(loss, w);
+  if (reduction === 'none') return weighted;
+  let sum = 0;
+  for (const v of weighted.data) sum += v;
+  if (reduction === 'sum') return sum;
+  const n = weighted.data.length;
+  return n === 0 ? 0 : sum / n; // divide_no_nan
+}
+
+/**
+ * Keras 2.9 CosineSimilarity(axis, reduction)(yTrue, yPred, sampleWeight).
+ * dtype: 'float32' | 'float64' (computation dtype; default: 'float64' iff the
+ * y_pred data is a Float64Array, else 'float32', like cossim).
+ * Returns { data: Float64Array, shape } for 'none', a number otherwise.
+ */
+export function refLoss({ yTrue, yPred, sampleWeight, axis = -1, reduction = 'auto', dtype }) {
+  validateReduction(reduction);
+  dtype ??= computeDtype(yPred);
+  const loss = refPerSample({ yTrue, yPred, axis, dtype });
+  return refWeighted(loss, sampleWeight, reduction, dtype);
+}
+
+/** cossim's rule: float64 iff y_pred's data is a Float64Array. */
+export function computeDtype(yPred) {
+  if (yPred instanceof Float64Array) return 'float64';
+  if (yPred && typeof yPred === 'object' && !ArrayBuffer.isView(yPred) && yPred.data instanceof Float64Array) {
+    return 'float64';
+  }
+  return 'float32';
+}
+
+// ------------------------------------------------------------ randomness --
+
+/** mulberry32: small seeded PRNG returning floats in [0, 1). */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return function rng() {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mixes a master seed and a case index into a 32-bit seed. */
+export function caseSeed(master, index) {
+  let h = (master ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+export function randInt(rng, lo, hi) {
+  // inclusive bounds
+  return lo + Math.floor(rng() * (hi - lo + 1));
+}
+
+export function pick(rng, arr) {
+  return arr[Math.floor(rng() * arr.length)];
+}
+
+export function chance(rng, p) {
+  return rng() < p;
+}
+
+/**
+ * A well-conditioned random value: sign * U[0.05, 1] * scale, so that no
+ * ordinary vector lands near the epsilon threshold (sum of squares ~1e-12).
+ */
+export function randValue(rng, scale = 1) {
+  const m = 0.05 + 0.95 * rng();
+  return (rng() < 0.5 ? -m : m) * scale;
+}
+
+/** Random tensor { data: Float64Array, shape } with values from randValue. */
+export function randomTensor(rng, shape, { scale } = {}) {
+  const n = numel(shape);
+  const s = scale ?? 10 ** (rng() * 4 - 2); // 1e-2 .. 1e2
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = randValue(rng, s);
+  return { data, shape: [...shape] };
+}
+
+/**
+ * Applies `mode(flatIndexList)` per "vector": groups the elements of t that
+ * share the same coordinates outside `axes` (resolved). Used to make whole
+ * vectors zero or tiny.
+ */
+export function forEachVector(t, axes, fn) {
+  const groups = new Map();
+  for (let f = 0; f < t.data.length; f++) {
+    const idx = unravel(f, t.shape);
+    for (const a of axes) idx[a] = 0;
+    const key = idx.join(',');
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(f);
+  }
+  for (const list of groups.values()) fn(list);
+}
+
+export function randomShape(rng, rank, maxDim = 4) {
+  const s = [];
+  for (let i = 0; i < rank; i++) s.push(randInt(rng, 1, maxDim));
+  return s;
+}
