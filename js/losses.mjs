@@ -20,8 +20,7 @@ export function bindNative(n) {
 const CACHE_LIMIT = 64;
 const nativeLosses = new Map();
 
-function nativeLoss(reductionCode, axes) {
-  const key = `${reductionCode}|${axes.join(',')}`;
+function nativeLoss(key, reductionCode, axes) {
   let loss = nativeLosses.get(key);
   if (loss === undefined) {
     if (nativeLosses.size >= CACHE_LIMIT) {
@@ -78,6 +77,7 @@ export class CosineSimilarity {
     this.reduction = reduction;
     this.name = name;
     this.reductionCode = requireNative().parseReduction(reduction);
+    this.nativeKey = `${this.reductionCode}|${this.axes.join(',')}`;
   }
 
   // -> a number, or { data, shape } for reduction 'none'. sampleWeight: a number, a tensor-like,
@@ -89,7 +89,7 @@ export class CosineSimilarity {
     const w = sampleWeight === undefined || sampleWeight === null
       ? null : toTensor(sampleWeight, 'sample_weight');
     const dtype = p.data instanceof Float64Array ? DTYPE_F64 : DTYPE_F32;
-    const result = n.callLoss(nativeLoss(this.reductionCode, this.axes), [t, p, w], dtype);
+    const result = n.callLoss(nativeLoss(this.nativeKey, this.reductionCode, this.axes), [t, p, w], dtype);
     return this.reduction === Reduction.NONE ? result : result.data[0];
   }
 

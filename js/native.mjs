@@ -17,21 +17,33 @@ export const DTYPE_F32 = 0;
 export const DTYPE_F64 = 1;
 const ARRAY_OF = [Float32Array, Float64Array];
 
-const align16 = (n) => (n + 15) & ~15;
+const align16 = (n) => Math.ceil(n / 16) * 16;  // sizes may exceed 2^31: no bitwise ops
 
 export class Native {
   constructor(module, backend) {
     this.module = module;
     this.backend = backend;
     this.ioAddress = module.ioBlock();
+    this.stageAddress = 0;  // the staging buffer only moves when it grows
+    this.stageBytes = 0;
+    this.refreshViews();
+  }
+
+  // Heap views are replaced when the memory grows (the old ones detach): re-derive them then.
+  refreshViews() {
+    const buffer = this.module.HEAPU8.buffer;
+    this.buffer = buffer;
+    this.heap = [new Float32Array(buffer), new Float64Array(buffer)];
+    this.io = new Int32Array(buffer, this.ioAddress, IO_WORDS);
+  }
+
+  views() {
+    if (this.module.HEAPU8.buffer !== this.buffer) this.refreshViews();
+    return this;
   }
 
   heapBytes() {
     return this.module.HEAPU8.buffer.byteLength;
-  }
-
-  io() {
-    return new Int32Array(this.module.HEAPU8.buffer, this.ioAddress, IO_WORDS);
   }
 
   fail(ErrorType = Error) {
@@ -46,46 +58,52 @@ export class Native {
   }
 
   newLoss(reductionCode, axes) {
-    const io = this.io();
+    const { io } = this.views();
     io[W_N_AXES] = axes.length;
     for (let i = 0; i < axes.length; i++) io[W_AXES + i] = axes[i];
     return new this.module.CosineSimilarity(reductionCode);
   }
 
+  // Room for `bytes` bytes of inputs; calls into the module only when the buffer must grow.
+  stage(bytes) {
+    if (bytes > this.stageBytes) {
+      const address = this.module.stage(bytes);
+      if (address === 0) throw this.fail(RangeError);
+      this.stageAddress = address;
+      this.stageBytes = bytes;
+    }
+    return this.stageAddress;
+  }
+
   // tensors: [yTrue, yPred, weight | null] as { data, shape }, cast here to `dtype`.
   // Returns { data: Float32Array | Float64Array (a copy), shape }.
   callLoss(loss, tensors, dtype) {
-    const Arr = ARRAY_OF[dtype];
-    const size = Arr.BYTES_PER_ELEMENT;
-    const offsets = [];
+    const shift = dtype === DTYPE_F64 ? 3 : 2;
     let total = 0;
-    for (const t of tensors) {
-      offsets.push(total);
-      if (t) total += align16(t.data.length * size);
-    }
-    const base = this.module.stage(total);
-    if (base === 0) throw this.fail(RangeError);
-    const buffer = this.module.HEAPU8.buffer;  // after stage(): memory may have grown
-    const io = new Int32Array(buffer, this.ioAddress, IO_WORDS);
+    for (const t of tensors) if (t) total += align16(t.data.length * (1 << shift));
+    const base = this.stage(total);
+    const { io, heap } = this.views();  // after stage(): memory may have grown
+    const typed = heap[dtype];
     io[W_DTYPE] = dtype;
     io[W_HAS_WEIGHT] = tensors[2] ? 1 : 0;
+    let address = base;
     for (let s = 0; s < 3; s++) {
       const t = tensors[s];
       if (!t) continue;
-      const address = base + offsets[s];
-      new Arr(buffer, address, t.data.length).set(t.data);  // the cast to the computation dtype
+      typed.set(t.data, address >>> shift);  // the cast to the computation dtype
       const w = W_TENSORS + s * SLOT_WORDS;
       io[w] = address;
       io[w + 1] = t.shape.length;
       for (let i = 0; i < t.shape.length; i++) io[w + 2 + i] = t.shape[i];
+      address += align16(t.data.length * (1 << shift));
     }
     if (loss.call() !== 0) throw this.fail(Error);
-    const out = this.io();  // results may have grown memory too
+    const out = this.views().io;  // computing may have grown the memory too
     const rank = out[W_OUT + 1];
-    const shape = Array.from(out.subarray(W_OUT + 2, W_OUT + 2 + rank));
+    const shape = new Array(rank);
     let n = 1;
-    for (const d of shape) n *= d;
-    const data = new Arr(this.module.HEAPU8.buffer, out[W_OUT] >>> 0, n).slice();
-    return { data, shape };
+    for (let i = 0; i < rank; i++) n *= shape[i] = out[W_OUT + 2 + i];
+    const first = out[W_OUT] >>> shift;
+    return { data: this.heap[dtype].slice(first, first + n), shape };
   }
 }

@@ -21,14 +21,19 @@ IoBlock g_io;
 Buffer g_staging;
 Workspace g_workspace;
 std::string g_last_error;
+Result g_result;
 
 int fail(const Status& status) {
   g_last_error = status.message();
   return static_cast<int>(status.code());
 }
 
-TensorView view_of(const TensorSlot& slot, DType dtype) {
-  TensorView v;
+// Views live as long as the module so that their shapes reuse capacity across calls.
+TensorView g_views[3];
+
+const TensorView& view_of(Slot s, DType dtype) {
+  const TensorSlot& slot = g_io.tensors[s];
+  TensorView& v = g_views[s];
   v.dtype = dtype;
   v.data = reinterpret_cast<const void*>(static_cast<std::uintptr_t>(slot.data));
   v.shape.assign(slot.dims, slot.dims + slot.rank);
@@ -37,8 +42,8 @@ TensorView view_of(const TensorSlot& slot, DType dtype) {
 
 Status check_slot(const TensorSlot& slot, const char* what) {
   if (slot.rank < 0 || slot.rank > kMaxRank) {
-    return Status::Invalid(std::string(what) + ": rank " + std::to_string(slot.rank) +
-                           " is outside 0.." + std::to_string(kMaxRank));
+    return Status::Invalid(std::string(what) + ": rank " + int_to_string(slot.rank) +
+                           " is outside 0.." + int_to_string(kMaxRank));
   }
   return Status::Ok();
 }
@@ -67,15 +72,12 @@ class LossBinding {
       Status st = check_slot(g_io.tensors[s], kNames[s]);
       if (!st.ok()) return fail(st);
     }
-    const TensorView y_true = view_of(g_io.tensors[kYTrue], dtype);
-    const TensorView y_pred = view_of(g_io.tensors[kYPred], dtype);
-    TensorView weight;
-    if (g_io.has_weight) weight = view_of(g_io.tensors[kWeight], dtype);
-    Result result;
-    const Status st = loss_.call(y_true, y_pred, g_io.has_weight ? &weight : nullptr,
-                                 default_kernels(), &g_workspace, &result);
+    const TensorView& y_true = view_of(kYTrue, dtype);
+    const TensorView& y_pred = view_of(kYPred, dtype);
+    const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
+    const Status st = loss_.call(y_true, y_pred, weight, default_kernels(), &g_workspace, &g_result);
     if (!st.ok()) return fail(st);
-    write_result(result);
+    write_result(g_result);
     return 0;
   }
 
@@ -89,7 +91,7 @@ std::uintptr_t io_block() { return reinterpret_cast<std::uintptr_t>(&g_io); }
 // Room for the call's inputs; 0 when the memory cannot grow that far (see lastError()).
 std::uintptr_t stage(double bytes) {
   if (!(bytes >= 0) || bytes > 4294967295.0) {
-    g_last_error = "Out of memory: cannot stage " + std::to_string(bytes) + " bytes";
+    g_last_error = "Out of memory: the inputs need more than 4 GiB of WebAssembly memory";
     return 0;
   }
   const Status st = g_staging.reserve(static_cast<std::size_t>(bytes));

@@ -52,7 +52,7 @@ inline double inv_norm(double ss, double eps) { return 1.0 / std::sqrt(ss < eps 
 
 Status reserve_elements(Buffer* buffer, std::int64_t count, std::size_t element_size) {
   if (count < 0 || static_cast<std::uint64_t>(count) > SIZE_MAX / element_size) {
-    return Status::OutOfMemory("Out of memory: " + std::to_string(count) +
+    return Status::OutOfMemory("Out of memory: " + int_to_string(count) +
                                " elements do not fit in this address space");
   }
   return buffer->reserve(static_cast<std::size_t>(count) * element_size);
@@ -81,13 +81,9 @@ Status gather(const T* src, const Shape& shape, const std::vector<int>& perm, Bu
   const std::vector<std::int64_t> src_strides = row_major_strides(shape);
   const std::int64_t inner_len = shape[perm.back()];
   const std::int64_t inner_stride = src_strides[perm.back()];
-  std::vector<std::int64_t> dims;
-  std::vector<std::array<std::int64_t, 1>> strides;
-  for (std::size_t k = 0; k + 1 < perm.size(); ++k) {
-    dims.push_back(shape[perm[k]]);
-    strides.push_back({src_strides[perm[k]]});
-  }
-  for (Odometer<1> it(std::move(dims), std::move(strides)); !it.done(); it.next()) {
+  Odometer<1> it;
+  for (std::size_t k = 0; k + 1 < perm.size(); ++k) it.add_dim(shape[perm[k]], {src_strides[perm[k]]});
+  for (it.start(); !it.done(); it.next()) {
     const T* s = src + it.offset(0);
     for (std::int64_t j = 0; j < inner_len; ++j) *dst++ = s[j * inner_stride];
   }
@@ -106,12 +102,12 @@ Status fused_cosines(const T* t, const T* p, const Kernels& kernels, double eps,
     COSSIM_RETURN_IF_ERROR(gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
   }
   const std::int64_t k = plan.row_length;
-  std::vector<std::array<std::int64_t, 2>> strides;
+  Odometer<2> it;
   for (std::size_t j = 0; j < plan.outer.size(); ++j) {
-    strides.push_back({plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
+    it.add_dim(plan.outer[j], {plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
   }
   const auto n = static_cast<std::size_t>(k);
-  for (Odometer<2> it(plan.outer, std::move(strides)); !it.done(); it.next()) {
+  for (it.start(); !it.done(); it.next()) {
     const RowSums s = row_sums(kernels, t + it.offset(0), p + it.offset(1), n);
     *values++ = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
   }
@@ -123,10 +119,9 @@ template <typename T>
 Status inverse_norms(const T* x, const Shape& shape, const std::vector<int>& axes,
                      const Kernels& kernels, double eps, Buffer* gathered, Buffer* norms,
                      Shape* norms_shape) {
-  const RowLayout layout = row_layout(shape, axes);
-  if (!layout.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(gather(x, shape, layout.gather_perm, gathered, &x));
-  }
+  std::vector<int> perm;
+  const RowLayout layout = row_layout(shape, axes, &perm);
+  if (layout.needs_gather) COSSIM_RETURN_IF_ERROR(gather(x, shape, perm, gathered, &x));
   COSSIM_RETURN_IF_ERROR(reserve_elements(norms, layout.rows, sizeof(double)));
   double* inv = norms->as<double>();
   const auto n = static_cast<std::size_t>(layout.row_length);
@@ -164,12 +159,8 @@ Status general_cosines(const T* t, const T* p, const Kernels& kernels, double ep
   const auto sip = broadcast_strides(norms_pred_shape, b);
   // Walk the broadcast shape with the outer dims first and the reduced axes last, so each run of
   // row_length consecutive steps is one output element.
-  std::vector<std::int64_t> dims;
-  std::vector<std::array<std::int64_t, 4>> strides;
-  auto push = [&](int d) {
-    dims.push_back(b[d]);
-    strides.push_back({st[d], sit[d], sp[d], sip[d]});
-  };
+  Odometer<4> it;
+  auto push = [&](int d) { it.add_dim(b[d], {st[d], sit[d], sp[d], sip[d]}); };
   for (int d = 0; d < static_cast<int>(b.size()); ++d) {
     bool is_axis = false;
     for (int a : plan.axes_broadcast) is_axis |= (a == d);
@@ -178,7 +169,7 @@ Status general_cosines(const T* t, const T* p, const Kernels& kernels, double ep
   for (int a : plan.axes_broadcast) push(a);
   std::int64_t in_row = 0;
   double sum = 0;
-  for (Odometer<4> it(std::move(dims), std::move(strides)); !it.done(); it.next()) {
+  for (it.start(); !it.done(); it.next()) {
     sum += (static_cast<double>(t[it.offset(0)]) * inv_t[it.offset(1)]) *
            (static_cast<double>(p[it.offset(2)]) * inv_p[it.offset(3)]);
     if (++in_row == plan.row_length) {
@@ -216,11 +207,11 @@ Status reduce_typed(const double* values, const TensorView* weight, Reduction re
       for (std::int64_t i = 0; i < n; ++i) visit(-values[i]);
       return;
     }
-    std::vector<std::array<std::int64_t, 2>> strides;
+    Odometer<2> it;
     for (std::size_t d = 0; d < full_shape.size(); ++d) {
-      strides.push_back({ws->weight_plan.loss_strides[d], ws->weight_plan.weight_strides[d]});
+      it.add_dim(full_shape[d], {ws->weight_plan.loss_strides[d], ws->weight_plan.weight_strides[d]});
     }
-    for (Odometer<2> it(full_shape, std::move(strides)); !it.done(); it.next()) {
+    for (it.start(); !it.done(); it.next()) {
       visit(-values[it.offset(0)] * static_cast<double>(w[it.offset(1)]));
     }
   };

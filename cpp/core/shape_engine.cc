@@ -7,18 +7,28 @@ namespace cossim {
 
 Status validate_shape(const Shape& shape, const char* what) {
   if (shape.size() > static_cast<std::size_t>(kMaxRank)) {
-    return Status::Invalid(std::string(what) + " has rank " + std::to_string(shape.size()) +
-                           "; at most " + std::to_string(kMaxRank) + " dimensions are supported");
+    return Status::Invalid(std::string(what) + " has rank " + int_to_string(shape.size()) +
+                           "; at most " + int_to_string(kMaxRank) + " dimensions are supported");
   }
-  double product = 1;  // in double so that the bound check itself cannot overflow
+  bool empty = false;
   for (std::int64_t d : shape) {
     if (d < 0) {
       return Status::Invalid(std::string(what) + " has a negative dimension: shape " +
                              shape_to_string(shape));
     }
-    product *= static_cast<double>(d);
+    empty |= d == 0;
   }
-  if (product > static_cast<double>(kMaxElements)) {
+  if (empty) return Status::Ok();  // no elements, whatever the other dims are
+  bool too_many = false;
+  std::int64_t product = 1;
+  for (std::int64_t d : shape) {
+    if (product > kMaxElements / d) {  // product * d > kMaxElements, tested without overflow
+      too_many = true;
+      break;
+    }
+    product *= d;
+  }
+  if (too_many) {
     return Status::Invalid(std::string(what) + " of shape " + shape_to_string(shape) +
                            " has too many elements");
   }
@@ -32,15 +42,15 @@ Status resolve_axes(const std::vector<std::int64_t>& axes, const Shape& shape, c
   for (std::int64_t axis : axes) {
     const std::int64_t r = axis < 0 ? axis + rank : axis;
     if (r < 0 || r >= rank) {
-      return Status::Invalid("Invalid reduction dimension (" + std::to_string(axis) +
-                             " for input with " + std::to_string(rank) +
-                             " dimension(s)): axis " + std::to_string(axis) +
+      return Status::Invalid("Invalid reduction dimension (" + int_to_string(axis) +
+                             " for input with " + int_to_string(rank) +
+                             " dimension(s)): axis " + int_to_string(axis) +
                              " is out of range for " + what + " of shape " +
                              shape_to_string(shape));
     }
     if (std::find(resolved->begin(), resolved->end(), static_cast<int>(r)) != resolved->end()) {
       return Status::Invalid("Invalid reduction arguments: Axes contains duplicate dimension: " +
-                             std::to_string(r) + " (for " + what + " of shape " +
+                             int_to_string(r) + " (for " + what + " of shape " +
                              shape_to_string(shape) + ")");
     }
     resolved->push_back(static_cast<int>(r));
@@ -59,7 +69,8 @@ void apply_squeeze_rule(Shape* y_true, Shape* y_pred) {
 
 Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out) {
   const std::size_t rank = std::max(a.size(), b.size());
-  Shape result(rank);
+  Shape& result = *out;  // callers never alias out with a or b
+  result.resize(rank);
   for (std::size_t j = 0; j < rank; ++j) {
     const std::size_t from_end = rank - 1 - j;
     const std::int64_t da = from_end < a.size() ? a[a.size() - 1 - from_end] : 1;
@@ -73,7 +84,6 @@ Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out) {
                              shape_to_string(b));
     }
   }
-  *out = std::move(result);
   return Status::Ok();
 }
 
@@ -92,9 +102,9 @@ Status adjust_weight_rank(const Shape& losses, Shape* weight) {
   if (weight->empty()) return Status::Ok();
   if (weight->size() == losses.size() + 1) {
     if (weight->back() != 1) {
-      return Status::Invalid("Can not squeeze dim[" + std::to_string(weight->size() - 1) +
+      return Status::Invalid("Can not squeeze dim[" + int_to_string(weight->size() - 1) +
                              "], expected a dimension of 1, got " +
-                             std::to_string(weight->back()) + " (sample_weight of shape " +
+                             int_to_string(weight->back()) + " (sample_weight of shape " +
                              shape_to_string(*weight) + " against losses of shape " +
                              shape_to_string(losses) + ")");
     }
@@ -124,54 +134,51 @@ bool rows_line_up(const Shape& x, const std::vector<int>& own_axes, const Cosine
   return true;
 }
 
-OperandRows plan_rows(const Shape& x, const std::vector<int>& own_axes, const CosinePlan& plan) {
-  OperandRows rows;
+// Fills `rows` (reusing its capacity: plans are rebuilt on every call).
+void plan_rows(const Shape& x, const std::vector<int>& own_axes, const CosinePlan& plan,
+               OperandRows* rows) {
   const int rank = static_cast<int>(x.size());
-  rows.gather_perm = row_layout(x, own_axes).gather_perm;
-  std::vector<int> perm;
-  for (int d = 0; d < rank; ++d) {
-    if (!contains(own_axes, d)) perm.push_back(d);
-  }
-  const std::size_t n_outer = perm.size();
-
-  // Row strides of the operand's own outer dims, then mapped onto the broadcast outer dims.
-  std::vector<std::int64_t> own_stride(rank, 0);
+  // The operand's own outer dims, in order, and the row stride of each.
+  std::int64_t own_stride[kMaxRank] = {};
   std::int64_t stride = 1;
-  for (std::size_t k = n_outer; k-- > 0;) {
-    own_stride[perm[k]] = x[perm[k]] == 1 ? 0 : stride;
-    stride *= x[perm[k]];
+  for (int d = rank; d-- > 0;) {
+    if (contains(own_axes, d)) continue;
+    own_stride[d] = x[d] == 1 ? 0 : stride;
+    stride *= x[d];
   }
+  row_layout(x, own_axes, &rows->gather_perm);
+  rows->outer_row_strides.clear();
   const int offset = static_cast<int>(plan.broadcast.size()) - rank;
   for (int b = 0; b < static_cast<int>(plan.broadcast.size()); ++b) {
     if (contains(plan.axes_broadcast, b)) continue;
-    rows.outer_row_strides.push_back(b - offset >= 0 ? own_stride[b - offset] : 0);
+    rows->outer_row_strides.push_back(b - offset >= 0 ? own_stride[b - offset] : 0);
   }
-  return rows;
 }
 
 }  // namespace
 
-RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes) {
+RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes, std::vector<int>* perm) {
   RowLayout layout;
-  std::vector<int> perm;
+  perm->clear();
   for (int d = 0; d < static_cast<int>(x.size()); ++d) {
     if (contains(own_axes, d)) {
       layout.row_length *= x[d];
     } else {
-      perm.push_back(d);
+      perm->push_back(d);
       layout.rows *= x[d];
     }
   }
-  perm.insert(perm.end(), own_axes.begin(), own_axes.end());
+  perm->insert(perm->end(), own_axes.begin(), own_axes.end());
   int last = -1;
-  for (int d : perm) {
+  for (int d : *perm) {
     if (x[d] == 1) continue;
     if (d < last) {
-      layout.gather_perm = perm;
+      layout.needs_gather = true;
       break;
     }
     last = d;
   }
+  if (!layout.needs_gather) perm->clear();
   return layout;
 }
 
@@ -203,11 +210,9 @@ Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<s
 
   plan->fused = rows_line_up(plan->y_true, plan->axes_true, *plan) &&
                 rows_line_up(plan->y_pred, plan->axes_pred, *plan);
-  plan->rows_true = OperandRows();
-  plan->rows_pred = OperandRows();
   if (plan->fused) {
-    plan->rows_true = plan_rows(plan->y_true, plan->axes_true, *plan);
-    plan->rows_pred = plan_rows(plan->y_pred, plan->axes_pred, *plan);
+    plan_rows(plan->y_true, plan->axes_true, *plan, &plan->rows_true);
+    plan_rows(plan->y_pred, plan->axes_pred, *plan, &plan->rows_pred);
   }
   return Status::Ok();
 }

@@ -6,26 +6,41 @@
 #include <cstdint>
 #include <vector>
 
+#include "cossim/shape_engine.h"
+
 namespace cossim {
 namespace internal {
 
-// Visits every index of `dims` in row-major order while keeping one element offset per operand.
-// Usage: for (Odometer<2> it(dims, strides); !it.done(); it.next()) use(it.offset(0), ...).
+// Visits every index of a shape in row-major order while keeping one element offset per operand.
+// Fixed-capacity storage: constructing one allocates nothing, so per-call bookkeeping stays off
+// the heap. Usage:
+//   Odometer<2> it;  it.add_dim(n, {stride_a, stride_b});  ...
+//   for (it.start(); !it.done(); it.next()) use(it.offset(0), it.offset(1));
 template <int N>
 class Odometer {
  public:
-  Odometer(std::vector<std::int64_t> dims, std::vector<std::array<std::int64_t, N>> strides)
-      : dims_(std::move(dims)), strides_(std::move(strides)), index_(dims_.size(), 0) {
-    for (std::int64_t d : dims_) {
-      if (d == 0) done_ = true;
+  static constexpr int kCapacity = 2 * kMaxRank;
+
+  void add_dim(std::int64_t size, const std::array<std::int64_t, N>& strides) {
+    dims_[rank_] = size;
+    strides_[rank_] = strides;
+    ++rank_;
+  }
+
+  void start() {
+    done_ = false;
+    for (int d = 0; d < rank_; ++d) {
+      index_[d] = 0;
+      if (dims_[d] == 0) done_ = true;
     }
+    offset_.fill(0);
   }
 
   bool done() const { return done_; }
   std::int64_t offset(int operand) const { return offset_[operand]; }
 
   void next() {
-    for (std::size_t d = dims_.size(); d-- > 0;) {
+    for (int d = rank_; d-- > 0;) {
       for (int k = 0; k < N; ++k) offset_[k] += strides_[d][k];
       if (++index_[d] < dims_[d]) return;
       for (int k = 0; k < N; ++k) offset_[k] -= strides_[d][k] * dims_[d];
@@ -35,11 +50,12 @@ class Odometer {
   }
 
  private:
-  std::vector<std::int64_t> dims_;
-  std::vector<std::array<std::int64_t, N>> strides_;
-  std::vector<std::int64_t> index_;
+  int rank_ = 0;
+  std::array<std::int64_t, kCapacity> dims_;
+  std::array<std::array<std::int64_t, N>, kCapacity> strides_;
+  std::array<std::int64_t, kCapacity> index_;
   std::array<std::int64_t, N> offset_{};
-  bool done_ = false;
+  bool done_ = true;
 };
 
 // Neumaier-compensated sum: reductions add no error of their own at any length.

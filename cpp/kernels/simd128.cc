@@ -64,6 +64,12 @@ RowSums row_sums_f32_simd128(const float* a, const float* b, std::size_t n) {
     s.ss_a += x * x;
     s.ss_b += y * y;
   }
+  // f32 products overflow for |x| >~ 1.8e19 (and partial sums a little below): redo such a row in
+  // double, so the result does not depend on the kernel. Rows with NaN/Inf inputs land here too
+  // and get the same NaN/Inf from the scalar kernel. (x - x is 0 for finite x, NaN otherwise.)
+  if ((s.dot - s.dot) + (s.ss_a - s.ss_a) + (s.ss_b - s.ss_b) != 0.0) {
+    return row_sums_f32_scalar(a, b, n);
+  }
   return s;
 }
 

@@ -194,6 +194,7 @@ enum class Distribution {
   kUniform,       // U[-1, 1]
   kWideExponent,  // +-(1 + U[0,1)) * 2^k, k uniform in [-20, 20] (f32) / [-200, 200] (f64)
   kAbsorption,    // one large leading element, then ones: see AbsorptionValue
+  kHuge,          // +-(1 + U[0,1)) * 2^k, k uniform in [40, 100]: f32 products overflow
 };
 
 const char* DistributionName(Distribution d) {
@@ -204,6 +205,8 @@ const char* DistributionName(Distribution d) {
       return "wide-exponent";
     case Distribution::kAbsorption:
       return "absorption";
+    case Distribution::kHuge:
+      return "huge";
   }
   return "?";
 }
@@ -227,9 +230,12 @@ T Draw(Distribution d, std::mt19937_64& rng) {
   switch (d) {
     case Distribution::kUniform:
       return static_cast<T>(std::uniform_real_distribution<double>(-1.0, 1.0)(rng));
-    case Distribution::kWideExponent: {
+    case Distribution::kWideExponent:
+    case Distribution::kHuge: {
       const int range = std::is_same_v<T, float> ? 20 : 200;
-      const int k = std::uniform_int_distribution<int>(-range, range)(rng);
+      const int k = d == Distribution::kHuge
+                        ? std::uniform_int_distribution<int>(40, 100)(rng)
+                        : std::uniform_int_distribution<int>(-range, range)(rng);
       const double mantissa = 1.0 + std::uniform_real_distribution<double>(0.0, 1.0)(rng);
       const double sign = (rng() & 1) ? -1.0 : 1.0;
       return static_cast<T>(sign * std::ldexp(mantissa, k));
@@ -319,6 +325,47 @@ TEST_P(RowSumsTest, AbsorptionStaysWithinBlockBound) {
   WithElementType(GetParam(), [&](auto tag) {
     SweepRandomRows<decltype(tag)>(GetParam(), Distribution::kAbsorption);
   });
+}
+
+// kernels.h: a float32 row whose f32 products or partial sums overflow is recomputed by the scalar
+// kernel, so |x| up to 2^101 (squares up to 2^202, far past FLT_MAX) still gives finite sums that
+// meet the bound. (Keras's float32 would give Inf; a documented deviation.) The f64 variants see
+// the same values without any overflow.
+TEST_P(RowSumsTest, HugeFloat32ValuesDoNotOverflow) {
+  WithElementType(GetParam(), [&](auto tag) {
+    SweepRandomRows<decltype(tag)>(GetParam(), Distribution::kHuge);
+  });
+}
+
+// Overflow confined to one block of a long row, and a row whose products fit in f32 but whose
+// lane sums do not (1.5e19^2 = 2.25e38 < FLT_MAX, two of them > FLT_MAX).
+template <typename T>
+void CheckPartialOverflow(const KernelVariant& v) {
+  for (std::size_t n : {9, 16, 64, 257, 1000, 4099}) {
+    for (std::size_t where : {std::size_t{0}, n / 2, n - 1}) {
+      SCOPED_TRACE(::testing::Message() << "n=" << n << " huge element at " << where);
+      GuardedRow<T> ga(n, 1, kGuard), gb(n, 2, kGuard);
+      T* a = ga.row();
+      T* b = gb.row();
+      for (std::size_t i = 0; i < n; ++i) {
+        a[i] = static_cast<T>(0.25 + static_cast<double>(i % 3));
+        b[i] = static_cast<T>(1.0 - static_cast<double>(i % 5) * 0.125);
+      }
+      a[where] = static_cast<T>(3e25);
+      b[where] = static_cast<T>(-2e25);
+      RowSums got = Call(v, static_cast<const T*>(a), static_cast<const T*>(b), n);
+      ASSERT_TRUE(MatchesReference(v, a, b, n, got));
+
+      for (std::size_t i = 0; i < n; ++i) a[i] = b[i] = static_cast<T>(1.5e19);
+      got = Call(v, static_cast<const T*>(a), static_cast<const T*>(b), n);
+      ASSERT_TRUE(std::isfinite(got.ss_a)) << got.ss_a;
+      ASSERT_TRUE(MatchesReference(v, a, b, n, got));
+    }
+  }
+}
+
+TEST_P(RowSumsTest, PartialOverflowIsRecomputed) {
+  WithElementType(GetParam(), [&](auto tag) { CheckPartialOverflow<decltype(tag)>(GetParam()); });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 // Every randomised test draws from a seed that it prints with SCOPED_TRACE, so a failure says
 // how to replay it:
 //   COSSIM_SEED=<seed> ctest --test-dir build/native -R <test>
-// The base seed is, in order: the COSSIM_SEED environment variable (decimal or 0x-hex); GoogleTest's
-// --gtest_random_seed when shuffling is on (so `--gtest_shuffle` also varies the data); otherwise a
-// fixed default, so plain `ctest` runs are deterministic.
+// The base seed is, in order: the COSSIM_SEED environment variable (decimal or 0x-hex); a non-zero
+// --gtest_random_seed=N given to the test binary; otherwise a fixed default, so plain `ctest` runs
+// are deterministic. (UnitTest::random_seed() is not used: GoogleTest 1.12 fills it from the clock
+// when the flag is 0, even without --gtest_shuffle.)
 #pragma once
 
 #include <gtest/gtest.h>
@@ -22,8 +23,8 @@ inline constexpr std::uint64_t kDefaultSeed = 0x2022'0516'c05c'0001ULL;
 inline std::uint64_t BaseSeed() {
   const char* env = std::getenv("COSSIM_SEED");
   if (env != nullptr && *env != '\0') return std::strtoull(env, nullptr, 0);
-  const int gtest_seed = ::testing::UnitTest::GetInstance()->random_seed();
-  if (gtest_seed != 0) return static_cast<std::uint64_t>(gtest_seed);
+  const std::int32_t flag_seed = GTEST_FLAG_GET(random_seed);
+  if (flag_seed != 0) return static_cast<std::uint64_t>(flag_seed);
   return kDefaultSeed;
 }
 

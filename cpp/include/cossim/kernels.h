@@ -8,7 +8,9 @@
 // * float32 rows, SIMD128: products and partial sums in f32x4 lanes (2 independent accumulators per
 //   sum, as measured fastest under V8: 4 spill), flushed into f64 totals every kFlushBlock elements.
 //   The error therefore does not grow with n beyond the f64 total: per block, |err| <= ~kFlushBlock/8 *
-//   2^-24 * sum|x_i y_i| over the block; measured ~1e-8 relative at n = 768.
+//   2^-24 * sum|x_i y_i| over the block; measured ~1e-8 relative at n = 768. A row whose f32
+//   products or partial sums overflow (|x| >~ 1.8e19) is recomputed by the scalar kernel, so
+//   large values never turn |x|^2 into Inf (Keras's float32 would; a documented deviation).
 // * float32 rows, scalar: every product and sum in double (exact products, f64 sums).
 // * float64 rows: f64 products and sums; SIMD128 uses 2 f64x2 accumulators per sum (4 partial
 //   sums), scalar uses 2 partial sums. Relative error ~ sqrt(n) * 2^-53 typical.

@@ -36,7 +36,7 @@ Status resolve_axes(const std::vector<std::int64_t>& axes, const Shape& shape, c
 void apply_squeeze_rule(Shape* y_true, Shape* y_pred);
 
 // NumPy broadcasting; "Incompatible shapes: [a] vs. [b]" when two aligned dims differ and
-// neither is 1.
+// neither is 1. `out` must not alias `a` or `b`.
 Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out);
 
 // Element strides of `shape` (row-major) seen from `target`'s coordinates: aligned on the right,
@@ -51,14 +51,14 @@ Status adjust_weight_rank(const Shape& losses, Shape* weight);
 // How one operand is read as rows: its own dims not in `own_axes` (in order) are the rows, the
 // axes (sorted) are the contiguous elements of a row.
 struct RowLayout {
-  // Permutation of the operand's dims (outer dims, then axes) to gather it into; empty when the
-  // operand is already laid out that way (dims of size 1 may move freely), so no copy is needed.
-  std::vector<int> gather_perm;
+  bool needs_gather = false;  // false: already laid out so (dims of size 1 may move freely)
   std::int64_t rows = 1;
   std::int64_t row_length = 1;
 };
 
-RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes);
+// `*gather_perm` receives the permutation of the operand's dims (outer dims, then axes) to
+// gather it into, or is left empty when no copy is needed.
+RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes, std::vector<int>* gather_perm);
 
 // How the loss reads one operand when the normalisation axes and the reduction axes coincide
 // (the fused path): rows of `row_length` contiguous elements after an optional gather.

@@ -21,6 +21,10 @@ struct TensorView {
 // Product of the dims (1 for rank 0). Callers validate dims before (non-negative, bounded).
 std::int64_t num_elements(const Shape& shape);
 
+// Decimal text of an integer (std::to_string would pull printf, ~7 KB of WebAssembly, into the
+// module).
+std::string int_to_string(std::int64_t value);
+
 // "[2,3]" — the format of TF's error messages.
 std::string shape_to_string(const Shape& shape);
 
