@@ -557,16 +557,20 @@ TEST(Epsilon, IsTheFlooredSumOfSquaresInTheComputationDtype) {
   EXPECT_EQ(epsilon_for(DType::kFloat32), 9.9999999600419720025e-13);
 }
 
-// cosine_similarity.h: float32 data is accumulated in double, so sum(x^2) does not overflow at
-// |x| ~ 1.8e19 (Keras's float32 would give 0 here). 16 elements so the SIMD kernels run their
-// vector loop, not only the scalar tail.
-TEST_P(CosineSimilarityTest, Float32SumOfSquaresDoesNotOverflow) {
-  if (!is_f32()) GTEST_SKIP() << "a float32 claim";
-  const HostTensor t = T({1, 16}, std::vector<double>(16, 2e19));
-  const HostTensor p = T({1, 16}, std::vector<double>(16, 1.0));
+// cosine_similarity.h / kernels.h: float32 data is accumulated in double (the SIMD128 kernel
+// recomputes an overflowing row with the scalar kernel), so sum(x^2) does not overflow at
+// |x| ~ 1.8e19, where Keras's float32 would give 0. 16 elements so the SIMD kernels run their
+// vector loop, not only the scalar tail. float64 gets the analogous check at 1e150.
+TEST_P(CosineSimilarityTest, LargeValuesDoNotOverflowTheSumOfSquares) {
+  const double big = is_f32() ? 2e19 : 1e150;
+  const HostTensor t = T({2, 16}, std::vector<double>(32, big));
+  std::vector<double> pv(32, 1.0);
+  pv[16] = -1.0;  // row 1 is no longer parallel
+  const HostTensor p = T({2, 16}, pv);
   const std::vector<double> got = Values(t, p, nullptr, {-1}, Reduction::kNone);
-  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got.size(), 2u);
   EXPECT_NEAR(got[0], -1.0, k());
+  EXPECT_NEAR(got[1], -14.0 / 16.0, k());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@
 // so its own error is a few 2^-64 relative to the sum of magnitudes: far below every bound used
 // here. Lengths are swept around the vector widths (4 f32 / 2 f64 lanes, 2 accumulators -> 8 / 4
 // elements per step) and around kFlushBlock, with every combination of 0..3-element misalignment
-// of a and b, inside buffers that are NaN on both sides of the row: reading outside [0, n) makes
-// the result NaN, which fails the bound check. A second sweep uses allocations of exactly the row's
+// of a and b, inside buffers that hold sentinels on both sides of the row (NaN, and a large finite
+// value; see Sentinels): reading outside [0, n) fails the bound check. A second sweep uses allocations of exactly the row's
 // size, so AddressSanitizer builds also catch a read of even one element past the end.
 #include <gtest/gtest.h>
 
@@ -246,19 +246,29 @@ T Draw(Distribution d, std::mt19937_64& rng) {
   return T(0);
 }
 
-// A row of n elements at element offset `offset` inside storage that is NaN everywhere else: the
-// `offset` elements before the row and `guard` elements after it.
+// A row of n elements at element offset `offset` inside storage that holds `sentinel` everywhere
+// else: the `offset` elements before the row and `guard` elements after it.
 template <typename T>
 class GuardedRow {
  public:
-  GuardedRow(std::size_t n, std::size_t offset, std::size_t guard)
-      : storage_(offset + n + guard, std::numeric_limits<T>::quiet_NaN()), offset_(offset) {}
+  GuardedRow(std::size_t n, std::size_t offset, std::size_t guard,
+             T sentinel = std::numeric_limits<T>::quiet_NaN())
+      : storage_(offset + n + guard, sentinel), offset_(offset) {}
   T* row() { return storage_.data() + offset_; }
 
  private:
   std::vector<T> storage_;
   std::size_t offset_;
 };
+
+// Two kinds of sentinel, because either alone can be blind: a NaN read makes the result NaN,
+// unless a kernel notices non-finite sums and recomputes the row another way (the f32 SIMD128
+// kernel does, for overflow), which hides the over-read; a large finite value (2^30, whose square
+// cannot overflow even in f32) changes the sums far beyond any bound without triggering that.
+template <typename T>
+std::vector<T> Sentinels() {
+  return {std::numeric_limits<T>::quiet_NaN(), static_cast<T>(1073741824.0)};
+}
 
 // More than one full step of the widest variant (2 x f32x4 = 8 floats) past the end.
 constexpr std::size_t kGuard = 32;
@@ -276,11 +286,12 @@ void SweepRandomRows(const KernelVariant& v, Distribution dist) {
   for (std::size_t n : SweepLengths()) {
     for (std::size_t offset_a = 0; offset_a < 4; ++offset_a) {
       for (std::size_t offset_b = 0; offset_b < 4; ++offset_b) {
+        for (T sentinel : Sentinels<T>()) {
         SCOPED_TRACE(::testing::Message() << "n=" << n << " offset_a=" << offset_a
-                                          << " offset_b=" << offset_b);
+                                          << " offset_b=" << offset_b << " sentinel=" << sentinel);
         std::mt19937_64 rng = cossim_test::CaseRng(seed, n, offset_a * 4 + offset_b,
                                                    static_cast<std::uint64_t>(dist), sizeof(T));
-        GuardedRow<T> ga(n, offset_a, kGuard), gb(n, offset_b, kGuard);
+        GuardedRow<T> ga(n, offset_a, kGuard, sentinel), gb(n, offset_b, kGuard, sentinel);
         T* a = ga.row();
         T* b = gb.row();
         for (std::size_t i = 0; i < n; ++i) {
@@ -294,6 +305,7 @@ void SweepRandomRows(const KernelVariant& v, Distribution dist) {
         }
         const RowSums got = Call(v, static_cast<const T*>(a), static_cast<const T*>(b), n);
         ASSERT_TRUE(MatchesReference(v, a, b, n, got));
+        }
       }
     }
   }
@@ -377,7 +389,8 @@ void CheckIntegerRows(const KernelVariant& v) {
   for (std::size_t n : SweepLengths()) {
     for (std::size_t offset = 0; offset < 4; ++offset) {
       SCOPED_TRACE(::testing::Message() << "n=" << n << " offset=" << offset);
-      GuardedRow<T> ga(n, offset, kGuard), gb(n, 3 - offset, kGuard);
+      const T sentinel = Sentinels<T>()[offset % 2];
+      GuardedRow<T> ga(n, offset, kGuard, sentinel), gb(n, 3 - offset, kGuard, sentinel);
       T* a = ga.row();
       T* b = gb.row();
       std::int64_t dot = 0, ss_a = 0, ss_b = 0;
@@ -442,12 +455,15 @@ TEST_P(RowSumsTest, ExactSizeAllocationsAreNotOverread) {
 
 template <typename T>
 void CheckZeroLength(const KernelVariant& v) {
-  // NaN everywhere: n == 0 must not read anything.
-  GuardedRow<T> ga(0, 3, kGuard), gb(0, 1, kGuard);
-  const RowSums got = Call(v, static_cast<const T*>(ga.row()), static_cast<const T*>(gb.row()), 0);
-  EXPECT_EQ(got.dot, 0.0);
-  EXPECT_EQ(got.ss_a, 0.0);
-  EXPECT_EQ(got.ss_b, 0.0);
+  // Sentinels everywhere: n == 0 must not read anything.
+  for (T sentinel : Sentinels<T>()) {
+    GuardedRow<T> ga(0, 3, kGuard, sentinel), gb(0, 1, kGuard, sentinel);
+    const RowSums got =
+        Call(v, static_cast<const T*>(ga.row()), static_cast<const T*>(gb.row()), 0);
+    EXPECT_EQ(got.dot, 0.0) << sentinel;
+    EXPECT_EQ(got.ss_a, 0.0) << sentinel;
+    EXPECT_EQ(got.ss_b, 0.0) << sentinel;
+  }
   // Empty tensors may arrive with null data pointers.
   const T* null_row = nullptr;
   const RowSums got_null = Call(v, null_row, null_row, 0);
@@ -464,7 +480,7 @@ template <typename T>
 void CheckAllZeroRows(const KernelVariant& v) {
   for (std::size_t n : SweepLengths()) {
     SCOPED_TRACE(::testing::Message() << "n=" << n);
-    GuardedRow<T> ga(n, 1, kGuard), gb(n, 2, kGuard);
+    GuardedRow<T> ga(n, 1, kGuard, Sentinels<T>()[1]), gb(n, 2, kGuard, Sentinels<T>()[1]);
     for (std::size_t i = 0; i < n; ++i) ga.row()[i] = gb.row()[i] = T(0);
     const RowSums got = Call(v, static_cast<const T*>(ga.row()), static_cast<const T*>(gb.row()), n);
     ASSERT_EQ(got.dot, 0.0);
