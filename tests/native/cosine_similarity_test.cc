@@ -10,11 +10,13 @@
 //   rank-adjust and broadcast the weight, then reduce. Element loops only, no planning.
 //
 // Tolerances (cosine_similarity.h's contract): float32 within 1e-6 * (1 + scale) and float64
-// within 1e-12 * (1 + scale), where `scale` is the reference's own magnitude: |w| * (1 + sum|t^ p^|)
-// per element, summed for SUM and averaged for SUM_OVER_BATCH_SIZE. For the usual fused case
+// within 1e-12 * (1 + scale), where `scale` is the reference's own magnitude: |w| * (1 + sum|t^
+// p^|) per element, summed for SUM and averaged for SUM_OVER_BATCH_SIZE. For the usual fused case
 // sum|t^ p^| <= 1 (Cauchy-Schwarz), so this is within 2-3x of the header's 1e-6 * (1 + |ref|); the
 // measured errors are orders of magnitude smaller. float32 inputs are rounded to float before the
 // reference sees them, so both compute from identical inputs.
+#include "cossim/cosine_similarity.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,7 +31,6 @@
 #include <vector>
 
 #include "cossim/buffer.h"
-#include "cossim/cosine_similarity.h"
 #include "cossim/kernels.h"
 #include "cossim/shape_engine.h"
 #include "cossim/status.h"
@@ -235,8 +236,8 @@ RefOutput RefCosine(Shape t_shape, const std::vector<LD>& t, Shape p_shape,
 // The loss: -cos * w (rank-adjusted per §3.2 and broadcast), then the reduction.
 RefOutput RefLoss(const HostTensor& y_true, const HostTensor& y_pred, const HostTensor* weight,
                   const Axes& axes, Reduction reduction, DType dtype) {
-  const RefOutput cos = RefCosine(y_true.shape(), y_true.Ref(), y_pred.shape(), y_pred.Ref(),
-                                  axes, RefEpsilon(dtype));
+  const RefOutput cos = RefCosine(y_true.shape(), y_true.Ref(), y_pred.shape(), y_pred.Ref(), axes,
+                                  RefEpsilon(dtype));
   RefOutput out;
   if (!cos.ok) return out;
   Shape w_shape;
@@ -420,7 +421,8 @@ TEST_P(DocExample, SumIsMinusOne) {
 
 TEST_P(DocExample, NoneKeepsTheNegativeZero) {
   Shape shape;
-  const std::vector<double> got = Values(y_true_, y_pred_, nullptr, axis1_, Reduction::kNone, &shape);
+  const std::vector<double> got =
+      Values(y_true_, y_pred_, nullptr, axis1_, Reduction::kNone, &shape);
   EXPECT_EQ(shape, (Shape{2}));
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0], 0.0);
@@ -470,9 +472,7 @@ TEST_P(DocExample, CosinePerSampleIsPlusCos) {
   EXPECT_NEAR(values[1], 1.0, k());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Core, DocExample,
-    ::testing::ValuesIn(kCoreParams), ParamName);
+INSTANTIATE_TEST_SUITE_P(Core, DocExample, ::testing::ValuesIn(kCoreParams), ParamName);
 
 // ---------------------------------------------------------------------------------------------
 // Keras's own test data (keras/losses_test.py, float64 values from §8).
@@ -536,18 +536,17 @@ TEST_P(CosineSimilarityTest, TinyVectorsAreScaledNotNormalised) {
     std::vector<double> t, p;
     double want;
   } cases[] = {
-      {{3e-7, 4e-7}, {3, 4}, -0.5},
-      {{3, 4}, {3e-7, 4e-7}, -0.5},
-      {{1e-7, 0}, {1, 0}, -0.1},
-      {{1e-8, 0}, {1, 0}, -0.01},
-      {{2e-6, 0}, {1, 0}, -1.0},  // ss = 4e-12 > eps: normalised as usual
+      {{3e-7, 4e-7}, {3, 4}, -0.5}, {{3, 4}, {3e-7, 4e-7}, -0.5}, {{1e-7, 0}, {1, 0}, -0.1},
+      {{1e-8, 0}, {1, 0}, -0.01},   {{2e-6, 0}, {1, 0}, -1.0},  // ss = 4e-12 > eps: normalised as
+                                                                // usual
   };
   for (const auto& c : cases) {
     const HostTensor t = T({1, 2}, c.t);
     const HostTensor p = T({1, 2}, c.p);
     const std::vector<double> got = Values(t, p, nullptr, {-1}, Reduction::kNone);
     ASSERT_EQ(got.size(), 1u);
-    EXPECT_NEAR(got[0], c.want, k()) << c.t[0] << "," << c.t[1] << " vs " << c.p[0] << "," << c.p[1];
+    EXPECT_NEAR(got[0], c.want, k())
+        << c.t[0] << "," << c.t[1] << " vs " << c.p[0] << "," << c.p[1];
   }
 }
 
@@ -670,7 +669,7 @@ TEST_P(CosineSimilarityTest, PairwiseBroadcastMatchesReference) {
     const HostTensor t = Random({m, 1, d}, rng);
     const HostTensor p = Random({1, n, d}, rng);
     const HostTensor w_mn = Random({m, n}, rng);
-    const HostTensor w_m = Random({m}, rng);       // expanded to [m,1]
+    const HostTensor w_m = Random({m}, rng);  // expanded to [m,1]
     const HostTensor w_1n = Random({1, n}, rng);
     const HostTensor w_mn1 = Random({m, n, 1}, rng);  // squeezed
     const HostTensor w_scalar = T({}, {0.75});
@@ -882,7 +881,9 @@ TEST_P(CosineSimilarityTest, ErrorsReturnStatusAndTheWorkspaceKeepsWorking) {
        [&](Result* r) { return Run(good_t, good_p, nullptr, {2}, Reduction::kAuto, r); },
        "Invalid reduction dimension (2 for input with 2 dimension(s)"},
       {"duplicate axis",
-       [&](Result* r) { return Run(good_t, good_p, nullptr, {1, -1}, Reduction::kAuto, r); },
+       [&](Result* r) {
+         return Run(good_t, good_p, nullptr, {1, -1}, Reduction::kAuto, r);
+       },
        "duplicate dimension: 1"},
       {"incompatible shapes",
        [&](Result* r) { return Run(t13, good_p, nullptr, {-1}, Reduction::kAuto, r); },
@@ -972,10 +973,10 @@ TEST_P(CosineSimilarityTest, RepeatedCallsDoNotReallocate) {
   const HostTensor pm = Random({8, 1, 33}, rng);
   const HostTensor pn = Random({1, 8, 33}, rng);
   const std::vector<std::function<void()>> calls = {
-      [&] { Values(a, b, &w, {-1}, Reduction::kAuto); },          // fused, no gather
-      [&] { Values(a, b, nullptr, {0}, Reduction::kNone); },       // fused with a gather
-      [&] { Values(col, b, nullptr, {-1}, Reduction::kSum); },     // general path
-      [&] { Values(pm, pn, nullptr, {-1}, Reduction::kNone); },    // pairwise
+      [&] { Values(a, b, &w, {-1}, Reduction::kAuto); },         // fused, no gather
+      [&] { Values(a, b, nullptr, {0}, Reduction::kNone); },     // fused with a gather
+      [&] { Values(col, b, nullptr, {-1}, Reduction::kSum); },   // general path
+      [&] { Values(pm, pn, nullptr, {-1}, Reduction::kNone); },  // pairwise
   };
   // The same call again and again keeps every buffer.
   for (const auto& call : calls) {
@@ -997,9 +998,7 @@ TEST_P(CosineSimilarityTest, RepeatedCallsDoNotReallocate) {
   EXPECT_GT(ws_.per_sample.capacity() + ws_.result.capacity(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Core, CosineSimilarityTest,
-    ::testing::ValuesIn(kCoreParams), ParamName);
+INSTANTIATE_TEST_SUITE_P(Core, CosineSimilarityTest, ::testing::ValuesIn(kCoreParams), ParamName);
 
 // ---------------------------------------------------------------------------------------------
 // Reduction keys (§4, ReductionV2.validate).

@@ -6,8 +6,11 @@
 // here. Lengths are swept around the vector widths (4 f32 / 2 f64 lanes, 2 accumulators -> 8 / 4
 // elements per step) and around kFlushBlock, with every combination of 0..3-element misalignment
 // of a and b, inside buffers that hold sentinels on both sides of the row (NaN, and a large finite
-// value; see Sentinels): reading outside [0, n) fails the bound check. A second sweep uses allocations of exactly the row's
-// size, so AddressSanitizer builds also catch a read of even one element past the end.
+// value; see Sentinels): reading outside [0, n) fails the bound check. A second sweep uses
+// allocations of exactly the row's size, so AddressSanitizer builds also catch a read of even one
+// element past the end.
+#include "cossim/kernels.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -21,7 +24,6 @@
 #include <string>
 #include <vector>
 
-#include "cossim/kernels.h"
 #include "test_support.h"
 
 #ifndef COSSIM_HAVE_SIMD128
@@ -147,8 +149,8 @@ std::string Describe(const char* what, long double got, long double want, long d
                      long double bound, long double abs_sum) {
   std::ostringstream os;
   os << std::setprecision(21) << what << ": got " << got << ", reference " << want << ", |err| "
-     << err << " > bound " << bound << " (err / (2^-53 * sum|terms|) = "
-     << err / (std::ldexp(1.0L, -53) * abs_sum) << ")";
+     << err << " > bound " << bound
+     << " (err / (2^-53 * sum|terms|) = " << err / (std::ldexp(1.0L, -53) * abs_sum) << ")";
   return os.str();
 }
 
@@ -170,7 +172,8 @@ template <typename T>
     const long double err = std::fabs(static_cast<long double>(c.got) - c.want);
     const long double bound = ErrorBound<T>(v.accuracy, n, c.abs_sum);
     if (!(err <= bound)) {  // also false when got is NaN
-      return ::testing::AssertionFailure() << Describe(c.what, c.got, c.want, err, bound, c.abs_sum);
+      return ::testing::AssertionFailure()
+             << Describe(c.what, c.got, c.want, err, bound, c.abs_sum);
     }
   }
   return ::testing::AssertionSuccess();
@@ -287,24 +290,24 @@ void SweepRandomRows(const KernelVariant& v, Distribution dist) {
     for (std::size_t offset_a = 0; offset_a < 4; ++offset_a) {
       for (std::size_t offset_b = 0; offset_b < 4; ++offset_b) {
         for (T sentinel : Sentinels<T>()) {
-        SCOPED_TRACE(::testing::Message() << "n=" << n << " offset_a=" << offset_a
-                                          << " offset_b=" << offset_b << " sentinel=" << sentinel);
-        std::mt19937_64 rng = cossim_test::CaseRng(seed, n, offset_a * 4 + offset_b,
-                                                   static_cast<std::uint64_t>(dist), sizeof(T));
-        GuardedRow<T> ga(n, offset_a, kGuard, sentinel), gb(n, offset_b, kGuard, sentinel);
-        T* a = ga.row();
-        T* b = gb.row();
-        for (std::size_t i = 0; i < n; ++i) {
-          if (dist == Distribution::kAbsorption) {
-            a[i] = AbsorptionValue<T>(i, true);
-            b[i] = AbsorptionValue<T>(i, false);
-          } else {
-            a[i] = Draw<T>(dist, rng);
-            b[i] = Draw<T>(dist, rng);
+          SCOPED_TRACE(::testing::Message() << "n=" << n << " offset_a=" << offset_a << " offset_b="
+                                            << offset_b << " sentinel=" << sentinel);
+          std::mt19937_64 rng = cossim_test::CaseRng(seed, n, offset_a * 4 + offset_b,
+                                                     static_cast<std::uint64_t>(dist), sizeof(T));
+          GuardedRow<T> ga(n, offset_a, kGuard, sentinel), gb(n, offset_b, kGuard, sentinel);
+          T* a = ga.row();
+          T* b = gb.row();
+          for (std::size_t i = 0; i < n; ++i) {
+            if (dist == Distribution::kAbsorption) {
+              a[i] = AbsorptionValue<T>(i, true);
+              b[i] = AbsorptionValue<T>(i, false);
+            } else {
+              a[i] = Draw<T>(dist, rng);
+              b[i] = Draw<T>(dist, rng);
+            }
           }
-        }
-        const RowSums got = Call(v, static_cast<const T*>(a), static_cast<const T*>(b), n);
-        ASSERT_TRUE(MatchesReference(v, a, b, n, got));
+          const RowSums got = Call(v, static_cast<const T*>(a), static_cast<const T*>(b), n);
+          ASSERT_TRUE(MatchesReference(v, a, b, n, got));
         }
       }
     }
@@ -482,7 +485,8 @@ void CheckAllZeroRows(const KernelVariant& v) {
     SCOPED_TRACE(::testing::Message() << "n=" << n);
     GuardedRow<T> ga(n, 1, kGuard, Sentinels<T>()[1]), gb(n, 2, kGuard, Sentinels<T>()[1]);
     for (std::size_t i = 0; i < n; ++i) ga.row()[i] = gb.row()[i] = T(0);
-    const RowSums got = Call(v, static_cast<const T*>(ga.row()), static_cast<const T*>(gb.row()), n);
+    const RowSums got =
+        Call(v, static_cast<const T*>(ga.row()), static_cast<const T*>(gb.row()), n);
     ASSERT_EQ(got.dot, 0.0);
     ASSERT_EQ(got.ss_a, 0.0);
     ASSERT_EQ(got.ss_b, 0.0);

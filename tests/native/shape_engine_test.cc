@@ -1,13 +1,14 @@
 // The shape engine (shape_engine.h): table-driven tests of every Keras 2.9 shape rule, with the
 // error texts of TF/Keras (keras-semantics.md §1.3, §2, §3). Messages are matched as substrings,
 // because the engine may prefix the operand's name.
+#include "cossim/shape_engine.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "cossim/shape_engine.h"
 #include "cossim/status.h"
 #include "cossim/tensor.h"
 
@@ -19,7 +20,9 @@ using Ints = std::vector<int>;
 using Strides = std::vector<std::int64_t>;
 
 ::testing::AssertionResult FailsWith(const Status& status, const std::string& text) {
-  if (status.ok()) return ::testing::AssertionFailure() << "expected an error containing \"" << text << "\", got OK";
+  if (status.ok())
+    return ::testing::AssertionFailure()
+           << "expected an error containing \"" << text << "\", got OK";
   if (status.code() != StatusCode::kInvalidArgument) {
     return ::testing::AssertionFailure()
            << "expected kInvalidArgument, got code " << static_cast<int>(status.code()) << ": "
@@ -43,8 +46,8 @@ using Strides = std::vector<std::int64_t>;
 ::testing::AssertionResult StridesAddress(const Shape& shape, const Shape& target,
                                           const Strides& strides) {
   if (strides.size() != target.size()) {
-    return ::testing::AssertionFailure() << "got " << strides.size() << " strides for target "
-                                         << shape_to_string(target);
+    return ::testing::AssertionFailure()
+           << "got " << strides.size() << " strides for target " << shape_to_string(target);
   }
   const std::int64_t count = num_elements(target);
   const std::size_t lead = target.size() - shape.size();
@@ -156,8 +159,8 @@ TEST(ResolveAxes, ResolvesNegativeAndListAxesSorted) {
       {{}, {2, 3}, {}},     // reduce_sum(axis=[]) reduces nothing
   };
   for (const ResolveAxesCase& c : cases) {
-    SCOPED_TRACE(::testing::Message() << "axes=" << shape_to_string(c.axes)
-                                      << " shape=" << shape_to_string(c.shape));
+    SCOPED_TRACE(::testing::Message()
+                 << "axes=" << shape_to_string(c.axes) << " shape=" << shape_to_string(c.shape));
     Ints got;
     ASSERT_TRUE(IsOk(resolve_axes(c.axes, c.shape, "y_true", &got)));
     EXPECT_EQ(got, c.want);
@@ -186,8 +189,8 @@ TEST(ResolveAxes, RejectsOutOfRangeAndDuplicateAxesWithTfMessages) {
       {{-3, 0, 1}, {2, 3, 4}, "Invalid reduction arguments: Axes contains duplicate dimension: 0"},
   };
   for (const ResolveAxesErrorCase& c : cases) {
-    SCOPED_TRACE(::testing::Message() << "axes=" << shape_to_string(c.axes)
-                                      << " shape=" << shape_to_string(c.shape));
+    SCOPED_TRACE(::testing::Message()
+                 << "axes=" << shape_to_string(c.axes) << " shape=" << shape_to_string(c.shape));
     Ints got;
     EXPECT_TRUE(FailsWith(resolve_axes(c.axes, c.shape, "y_true", &got), c.message));
   }
@@ -321,14 +324,22 @@ TEST(BroadcastStrides, AddressTheBroadcastElement) {
     Shape shape, target;
   };
   const Case cases[] = {
-      {{2, 3}, {2, 3}},       {{1, 3}, {4, 3}},          {{3}, {4, 3}},
-      {{}, {2, 2}},           {{1}, {5}},                {{1, 1}, {1, 1}},
-      {{3, 1, 4}, {3, 5, 4}}, {{1, 5, 4}, {3, 5, 4}},    {{2, 1, 1, 3}, {2, 4, 5, 3}},
-      {{0, 3}, {0, 3}},       {{1, 3}, {0, 3}},          {{6, 1}, {2, 6, 7}},
+      {{2, 3}, {2, 3}},
+      {{1, 3}, {4, 3}},
+      {{3}, {4, 3}},
+      {{}, {2, 2}},
+      {{1}, {5}},
+      {{1, 1}, {1, 1}},
+      {{3, 1, 4}, {3, 5, 4}},
+      {{1, 5, 4}, {3, 5, 4}},
+      {{2, 1, 1, 3}, {2, 4, 5, 3}},
+      {{0, 3}, {0, 3}},
+      {{1, 3}, {0, 3}},
+      {{6, 1}, {2, 6, 7}},
   };
   for (const Case& c : cases) {
-    SCOPED_TRACE(::testing::Message() << shape_to_string(c.shape) << " in "
-                                      << shape_to_string(c.target));
+    SCOPED_TRACE(::testing::Message()
+                 << shape_to_string(c.shape) << " in " << shape_to_string(c.target));
     EXPECT_TRUE(StridesAddress(c.shape, c.target, broadcast_strides(c.shape, c.target)));
   }
 }
@@ -479,8 +490,8 @@ TEST(RowLayout, RowsRowLengthAndGather) {
       {{3, 0}, {1}, false, 3, 0, {}},
   };
   for (const Case& c : cases) {
-    SCOPED_TRACE(::testing::Message() << shape_to_string(c.shape) << " axes "
-                                      << ::testing::PrintToString(c.axes));
+    SCOPED_TRACE(::testing::Message()
+                 << shape_to_string(c.shape) << " axes " << ::testing::PrintToString(c.axes));
     Ints perm{42};
     const RowLayout layout = row_layout(c.shape, c.axes, &perm);
     EXPECT_EQ(layout.needs_gather, c.needs_gather);
@@ -522,48 +533,175 @@ struct PlanCase {
 
 TEST(PlanCosine, FusedAndGeneralPaths) {
   const PlanCase cases[] = {
-      {"[n,d] vs [n,d], axis -1", {5, 8}, {5, 8}, {-1},
-       {5, 8}, {5, 8}, {5, 8}, {1}, {1}, {1}, {5}, 8, true},
-      {"[1,d] vs [n,d]", {1, 8}, {5, 8}, {-1},
-       {1, 8}, {5, 8}, {5, 8}, {1}, {1}, {1}, {5}, 8, true},
-      {"[n,d] vs [1,d]", {5, 8}, {1, 8}, {-1},
-       {5, 8}, {1, 8}, {5, 8}, {1}, {1}, {1}, {5}, 8, true},
-      {"[m,1,d] vs [1,n,d] pairwise", {3, 1, 8}, {1, 5, 8}, {-1},
-       {3, 1, 8}, {1, 5, 8}, {3, 5, 8}, {2}, {2}, {2}, {3, 5}, 8, true},
-      {"[d] vs [n,d]", {8}, {5, 8}, {-1},
-       {8}, {5, 8}, {5, 8}, {0}, {1}, {1}, {5}, 8, true},
-      {"axis 0 on [d,n] (gather)", {8, 5}, {8, 5}, {0},
-       {8, 5}, {8, 5}, {8, 5}, {0}, {0}, {0}, {5}, 8, true},
-      {"axis -2 on [d,n]", {8, 5}, {8, 5}, {-2},
-       {8, 5}, {8, 5}, {8, 5}, {0}, {0}, {0}, {5}, 8, true},
-      {"axis list [0,1] on rank 3", {2, 3, 4}, {2, 3, 4}, {0, 1},
-       {2, 3, 4}, {2, 3, 4}, {2, 3, 4}, {0, 1}, {0, 1}, {0, 1}, {4}, 6, true},
-      {"axis list [-1,0] on rank 3", {2, 3, 4}, {2, 3, 4}, {-1, 0},
-       {2, 3, 4}, {2, 3, 4}, {2, 3, 4}, {0, 2}, {0, 2}, {0, 2}, {3}, 8, true},
-      {"rank 1", {8}, {8}, {-1},
-       {8}, {8}, {8}, {0}, {0}, {0}, {}, 8, true},
-      {"[n] vs [n,1]: squeezed to one cosine over the batch", {6}, {6, 1}, {-1},
-       {6}, {6}, {6}, {0}, {0}, {0}, {}, 6, true},
-      {"[n,d,1] vs [n,d]: y_true squeezed", {5, 8, 1}, {5, 8}, {-1},
-       {5, 8}, {5, 8}, {5, 8}, {1}, {1}, {1}, {5}, 8, true},
-      {"empty batch", {0, 3}, {0, 3}, {-1},
-       {0, 3}, {0, 3}, {0, 3}, {1}, {1}, {1}, {0}, 3, true},
+      {"[n,d] vs [n,d], axis -1",
+       {5, 8},
+       {5, 8},
+       {-1},
+       {5, 8},
+       {5, 8},
+       {5, 8},
+       {1},
+       {1},
+       {1},
+       {5},
+       8,
+       true},
+      {"[1,d] vs [n,d]", {1, 8}, {5, 8}, {-1}, {1, 8}, {5, 8}, {5, 8}, {1}, {1}, {1}, {5}, 8, true},
+      {"[n,d] vs [1,d]", {5, 8}, {1, 8}, {-1}, {5, 8}, {1, 8}, {5, 8}, {1}, {1}, {1}, {5}, 8, true},
+      {"[m,1,d] vs [1,n,d] pairwise",
+       {3, 1, 8},
+       {1, 5, 8},
+       {-1},
+       {3, 1, 8},
+       {1, 5, 8},
+       {3, 5, 8},
+       {2},
+       {2},
+       {2},
+       {3, 5},
+       8,
+       true},
+      {"[d] vs [n,d]", {8}, {5, 8}, {-1}, {8}, {5, 8}, {5, 8}, {0}, {1}, {1}, {5}, 8, true},
+      {"axis 0 on [d,n] (gather)",
+       {8, 5},
+       {8, 5},
+       {0},
+       {8, 5},
+       {8, 5},
+       {8, 5},
+       {0},
+       {0},
+       {0},
+       {5},
+       8,
+       true},
+      {"axis -2 on [d,n]",
+       {8, 5},
+       {8, 5},
+       {-2},
+       {8, 5},
+       {8, 5},
+       {8, 5},
+       {0},
+       {0},
+       {0},
+       {5},
+       8,
+       true},
+      {"axis list [0,1] on rank 3",
+       {2, 3, 4},
+       {2, 3, 4},
+       {0, 1},
+       {2, 3, 4},
+       {2, 3, 4},
+       {2, 3, 4},
+       {0, 1},
+       {0, 1},
+       {0, 1},
+       {4},
+       6,
+       true},
+      {"axis list [-1,0] on rank 3",
+       {2, 3, 4},
+       {2, 3, 4},
+       {-1, 0},
+       {2, 3, 4},
+       {2, 3, 4},
+       {2, 3, 4},
+       {0, 2},
+       {0, 2},
+       {0, 2},
+       {3},
+       8,
+       true},
+      {"rank 1", {8}, {8}, {-1}, {8}, {8}, {8}, {0}, {0}, {0}, {}, 8, true},
+      {"[n] vs [n,1]: squeezed to one cosine over the batch",
+       {6},
+       {6, 1},
+       {-1},
+       {6},
+       {6},
+       {6},
+       {0},
+       {0},
+       {0},
+       {},
+       6,
+       true},
+      {"[n,d,1] vs [n,d]: y_true squeezed",
+       {5, 8, 1},
+       {5, 8},
+       {-1},
+       {5, 8},
+       {5, 8},
+       {5, 8},
+       {1},
+       {1},
+       {1},
+       {5},
+       8,
+       true},
+      {"empty batch", {0, 3}, {0, 3}, {-1}, {0, 3}, {0, 3}, {0, 3}, {1}, {1}, {1}, {0}, 3, true},
       // General path: y_true is broadcast along the axis (|loss| can exceed 1).
-      {"[n,1] vs [n,d]", {5, 1}, {5, 8}, {-1},
-       {5, 1}, {5, 8}, {5, 8}, {1}, {1}, {1}, {5}, 8, false},
-      {"[n,d] vs [n,1]", {5, 8}, {5, 1}, {-1},
-       {5, 8}, {5, 1}, {5, 8}, {1}, {1}, {1}, {5}, 8, false},
+      {"[n,1] vs [n,d]",
+       {5, 1},
+       {5, 8},
+       {-1},
+       {5, 1},
+       {5, 8},
+       {5, 8},
+       {1},
+       {1},
+       {1},
+       {5},
+       8,
+       false},
+      {"[n,d] vs [n,1]",
+       {5, 8},
+       {5, 1},
+       {-1},
+       {5, 8},
+       {5, 1},
+       {5, 8},
+       {1},
+       {1},
+       {1},
+       {5},
+       8,
+       false},
       // General path: axis 1 means d for y_true but n for y_pred (§1.3).
-      {"axis 1 with [n,d] vs [1,n,d]", {5, 8}, {1, 5, 8}, {1},
-       {5, 8}, {1, 5, 8}, {1, 5, 8}, {1}, {1}, {1}, {1, 8}, 5, false},
+      {"axis 1 with [n,d] vs [1,n,d]",
+       {5, 8},
+       {1, 5, 8},
+       {1},
+       {5, 8},
+       {1, 5, 8},
+       {1, 5, 8},
+       {1},
+       {1},
+       {1},
+       {1, 8},
+       5,
+       false},
       // General path: axis 0 means d for y_true [d] but n for y_pred [n,d].
-      {"axis 0 with [d] vs [n,d]", {8}, {5, 8}, {0},
-       {8}, {5, 8}, {5, 8}, {0}, {0}, {0}, {8}, 5, false},
+      {"axis 0 with [d] vs [n,d]",
+       {8},
+       {5, 8},
+       {0},
+       {8},
+       {5, 8},
+       {5, 8},
+       {0},
+       {0},
+       {0},
+       {8},
+       5,
+       false},
   };
   for (const PlanCase& c : cases) {
-    SCOPED_TRACE(::testing::Message() << c.what << ": y_true=" << shape_to_string(c.y_true)
-                                      << " y_pred=" << shape_to_string(c.y_pred)
-                                      << " axes=" << shape_to_string(c.axes));
+    SCOPED_TRACE(::testing::Message()
+                 << c.what << ": y_true=" << shape_to_string(c.y_true)
+                 << " y_pred=" << shape_to_string(c.y_pred) << " axes=" << shape_to_string(c.axes));
     CosinePlan plan;
     ASSERT_TRUE(IsOk(plan_cosine(c.y_true, c.y_pred, c.axes, &plan)));
     EXPECT_EQ(plan.y_true, c.squeezed_true);
@@ -594,18 +732,13 @@ TEST(PlanCosine, GatherPermutations) {
     Ints perm;  // empty: already rows
   };
   const Case cases[] = {
-      {{5, 8}, {-1}, {}},
-      {{3, 4, 8}, {-1}, {}},
-      {{2, 3, 4}, {1, 2}, {}},
-      {{8, 5}, {0}, {1, 0}},
-      {{2, 3, 4}, {0, 1}, {2, 0, 1}},
-      {{2, 3, 4}, {0, 2}, {1, 0, 2}},
-      {{2, 3, 4}, {1}, {0, 2, 1}},
-      {{2, 3, 4}, {0}, {1, 2, 0}},
+      {{5, 8}, {-1}, {}},          {{3, 4, 8}, {-1}, {}},          {{2, 3, 4}, {1, 2}, {}},
+      {{8, 5}, {0}, {1, 0}},       {{2, 3, 4}, {0, 1}, {2, 0, 1}}, {{2, 3, 4}, {0, 2}, {1, 0, 2}},
+      {{2, 3, 4}, {1}, {0, 2, 1}}, {{2, 3, 4}, {0}, {1, 2, 0}},
   };
   for (const Case& c : cases) {
-    SCOPED_TRACE(::testing::Message() << shape_to_string(c.shape)
-                                      << " axes=" << shape_to_string(c.axes));
+    SCOPED_TRACE(::testing::Message()
+                 << shape_to_string(c.shape) << " axes=" << shape_to_string(c.axes));
     CosinePlan plan;
     ASSERT_TRUE(IsOk(plan_cosine(c.shape, c.shape, c.axes, &plan)));
     ASSERT_TRUE(plan.fused);
@@ -642,9 +775,9 @@ TEST(PlanCosine, Errors) {
       {{4}, {4, 1}, {1}, "Invalid reduction dimension (1 for input with 1 dimension(s)"},
   };
   for (const Case& c : cases) {
-    SCOPED_TRACE(::testing::Message() << shape_to_string(c.y_true) << " vs "
-                                      << shape_to_string(c.y_pred)
-                                      << " axes=" << shape_to_string(c.axes));
+    SCOPED_TRACE(::testing::Message()
+                 << shape_to_string(c.y_true) << " vs " << shape_to_string(c.y_pred)
+                 << " axes=" << shape_to_string(c.axes));
     CosinePlan plan;
     EXPECT_TRUE(FailsWith(plan_cosine(c.y_true, c.y_pred, c.axes, &plan), c.message));
   }
