@@ -3,9 +3,11 @@
 import { load } from './loader.mjs';
 import { Native } from './native.mjs';
 import { bindNative, CosineSimilarity, Reduction, cosineSimilarity } from './losses.mjs';
+import { alloc, bindHeap, HeapTensor } from './heap.mjs';
+import { bindSimilarity, similarity } from './similarity.mjs';
 
 export { tensor } from './tensor.mjs';
-export { CosineSimilarity, Reduction };
+export { CosineSimilarity, Reduction, alloc, HeapTensor, similarity };
 export const losses = Object.freeze({ CosineSimilarity, cosineSimilarity });
 
 let native = null;
@@ -18,6 +20,8 @@ export async function ready(options) {
   if (!native) {
     native = new Native(module, backend);
     bindNative(native);
+    bindHeap(native);
+    bindSimilarity(native);
   }
 }
 
@@ -35,3 +39,15 @@ export function backend() {
 export function heapBytes() {
   return requireNative('heapBytes()').heapBytes();
 }
+
+// For benchmarks: the read-bandwidth roofline, a SIMD128 sum over a heap tensor's bytes inside
+// the same module.
+export const internal = Object.freeze({
+  sum(heapTensor) {
+    if (!(heapTensor instanceof HeapTensor) || heapTensor.disposed) {
+      throw new TypeError('internal.sum() takes a live heap tensor from alloc()');
+    }
+    return requireNative('internal.sum()').module.sum(heapTensor.address, heapTensor.length,
+      heapTensor.dtype === 'float64' ? 1 : 0);
+  },
+});

@@ -20,7 +20,7 @@ export function bindNative(n) {
 const CACHE_LIMIT = 64;
 const nativeLosses = new Map();
 
-function nativeLoss(key, reductionCode, axes) {
+export function nativeLoss(key, reductionCode, axes) {
   let loss = nativeLosses.get(key);
   if (loss === undefined) {
     if (nativeLosses.size >= CACHE_LIMIT) {
@@ -41,7 +41,7 @@ function requireNative() {
 
 const OPTION_KEYS = ['axis', 'reduction', 'name'];
 
-function normalizeAxis(axis) {
+export function normalizeAxis(axis) {
   const list = Array.isArray(axis) ? axis : [axis];
   if (list.length > 32) throw new RangeError(`CosineSimilarity: at most 32 axes; got ${list.length}`);
   for (const a of list) {
@@ -89,7 +89,7 @@ export class CosineSimilarity {
     const w = sampleWeight === undefined || sampleWeight === null
       ? null : toTensor(sampleWeight, 'sample_weight');
     const dtype = p.data instanceof Float64Array ? DTYPE_F64 : DTYPE_F32;
-    const result = n.callLoss(nativeLoss(this.nativeKey, this.reductionCode, this.axes), [t, p, w], dtype);
+    const result = n.run(nativeLoss(this.nativeKey, this.reductionCode, this.axes), 'call', [t, p, w], dtype);
     return this.reduction === Reduction.NONE ? result : result.data[0];
   }
 

@@ -15,7 +15,7 @@ const IO_WORDS = W_OUT + SLOT_WORDS;
 
 export const DTYPE_F32 = 0;
 export const DTYPE_F64 = 1;
-const ARRAY_OF = [Float32Array, Float64Array];
+const DTYPE_NAMES = ['float32', 'float64'];
 
 const align16 = (n) => Math.ceil(n / 16) * 16;  // sizes may exceed 2^31: no bitwise ops
 
@@ -75,12 +75,15 @@ export class Native {
     return this.stageAddress;
   }
 
-  // tensors: [yTrue, yPred, weight | null] as { data, shape }, cast here to `dtype`.
-  // Returns { data: Float32Array | Float64Array (a copy), shape }.
-  callLoss(loss, tensors, dtype) {
+  // Runs `method` ('call' | 'similarity') of a bound C++ CosineSimilarity on
+  // tensors = [yTrue, yPred, weight | null] ({ data, shape, heap? } from toTensor). Inputs are
+  // staged into the heap and cast to `dtype` here, except heap tensors of that dtype, which are
+  // passed by address. Returns { data: Float32Array | Float64Array (a copy), shape }.
+  run(bound, method, tensors, dtype) {
     const shift = dtype === DTYPE_F64 ? 3 : 2;
+    const inPlace = (t) => t.heap !== undefined && t.heap.dtype === DTYPE_NAMES[dtype];
     let total = 0;
-    for (const t of tensors) if (t) total += align16(t.data.length * (1 << shift));
+    for (const t of tensors) if (t && !inPlace(t)) total += align16(t.data.length * (1 << shift));
     const base = this.stage(total);
     const { io, heap } = this.views();  // after stage(): memory may have grown
     const typed = heap[dtype];
@@ -90,20 +93,25 @@ export class Native {
     for (let s = 0; s < 3; s++) {
       const t = tensors[s];
       if (!t) continue;
-      typed.set(t.data, address >>> shift);  // the cast to the computation dtype
       const w = W_TENSORS + s * SLOT_WORDS;
-      io[w] = address;
+      if (inPlace(t)) {
+        io[w] = t.heap.address;
+      } else {
+        // A heap tensor's own view may have been detached by stage(): read it afresh.
+        typed.set(t.heap ? t.heap.data : t.data, address / (1 << shift));  // the cast to `dtype`
+        io[w] = address;
+        address += align16(t.data.length * (1 << shift));
+      }
       io[w + 1] = t.shape.length;
       for (let i = 0; i < t.shape.length; i++) io[w + 2 + i] = t.shape[i];
-      address += align16(t.data.length * (1 << shift));
     }
-    if (loss.call() !== 0) throw this.fail(Error);
+    if (bound[method]() !== 0) throw this.fail(Error);
     const out = this.views().io;  // computing may have grown the memory too
     const rank = out[W_OUT + 1];
     const shape = new Array(rank);
     let n = 1;
     for (let i = 0; i < rank; i++) n *= shape[i] = out[W_OUT + 2 + i];
-    const first = out[W_OUT] >>> shift;
+    const first = (out[W_OUT] >>> 0) / (1 << shift);
     return { data: this.heap[dtype].slice(first, first + n), shape };
   }
 }

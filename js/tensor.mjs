@@ -2,6 +2,8 @@
 // (kinds, raggedness, data/shape agreement); every rule about shapes versus each other (axes,
 // squeezing, broadcasting, weights) lives in the C++ core.
 
+import { HeapTensor } from './heap.mjs';
+
 const MAX_DIM = 2 ** 31 - 1;  // dims travel as int32 into WebAssembly (whose memory is < 4 GiB)
 const MAX_RANK = 32;          // the core's kMaxRank
 
@@ -113,10 +115,15 @@ function fromNested(array, what) {
   return { data, shape };
 }
 
-// Any tensor-like -> { data: TypedArray | number[], shape: number[] }; `what` names the argument
-// in error messages.
+// Any tensor-like -> { data: TypedArray | number[], shape: number[], heap?: HeapTensor }; `what`
+// names the argument in error messages. A heap tensor keeps a reference so that callers can pass
+// its address instead of copying it.
 export function toTensor(x, what) {
   if (typeof x === 'number') return { data: [x], shape: [] };
+  if (x instanceof HeapTensor) {
+    if (x.disposed) throw new Error(`${what}: heap tensor ${shapeString(x.shape)} ${x.dtype} was disposed`);
+    return { data: x.data, shape: x.shape, heap: x };
+  }
   if (isNumericTypedArray(x)) {
     checkNotBigInt(x, what);
     return { data: x, shape: [x.length] };

@@ -5,6 +5,7 @@
 #include <emscripten/bind.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -65,23 +66,42 @@ class LossBinding {
       : loss_(std::vector<std::int64_t>(g_io.axes, g_io.axes + clamp_axes(g_io.n_axes)),
               static_cast<Reduction>(reduction)) {}
 
+  // The loss (weights and reduction). Returns a status code; the result is in the IoBlock.
   int call() const {
+    const Status st = read_inputs();
+    if (!st.ok()) return fail(st);
+    const DType dtype = g_views[kYPred].dtype;
+    const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
+    return finish(loss_.call(g_views[kYTrue], g_views[kYPred], weight, default_kernels(),
+                             &g_workspace, &g_result));
+  }
+
+  // +cos per sample (no weight, no reduction).
+  int similarity() const {
+    const Status st = read_inputs();
+    if (!st.ok()) return fail(st);
+    return finish(loss_.similarity(g_views[kYTrue], g_views[kYPred], default_kernels(),
+                                   &g_workspace, &g_result));
+  }
+
+ private:
+  static Status read_inputs() {
     const DType dtype = g_io.dtype == 1 ? DType::kFloat64 : DType::kFloat32;
     static const char* const kNames[3] = {"y_true", "y_pred", "sample_weight"};
     for (int s = 0; s < (g_io.has_weight ? 3 : 2); ++s) {
-      Status st = check_slot(g_io.tensors[s], kNames[s]);
-      if (!st.ok()) return fail(st);
+      COSSIM_RETURN_IF_ERROR(check_slot(g_io.tensors[s], kNames[s]));
     }
-    const TensorView& y_true = view_of(kYTrue, dtype);
-    const TensorView& y_pred = view_of(kYPred, dtype);
-    const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
-    const Status st = loss_.call(y_true, y_pred, weight, default_kernels(), &g_workspace, &g_result);
+    view_of(kYTrue, dtype);
+    view_of(kYPred, dtype);
+    return Status::Ok();
+  }
+
+  static int finish(const Status& st) {
     if (!st.ok()) return fail(st);
     write_result(g_result);
     return 0;
   }
 
- private:
   static int clamp_axes(int n) { return n < 0 ? 0 : (n > kMaxRank ? kMaxRank : n); }
   CosineSimilarity loss_;
 };
@@ -102,6 +122,22 @@ std::uintptr_t stage(double bytes) {
   return reinterpret_cast<std::uintptr_t>(g_staging.data());
 }
 
+// Heap tensors (alloc() in JS): 16-byte aligned blocks the user fills in place; 0 on failure.
+std::uintptr_t alloc_bytes(double bytes) {
+  if (!(bytes >= 0) || bytes > 4294967295.0) return 0;
+  const std::size_t n = static_cast<std::size_t>(bytes);
+  return reinterpret_cast<std::uintptr_t>(std::aligned_alloc(16, n < 16 ? 16 : (n + 15) / 16 * 16));
+}
+
+void free_bytes(std::uintptr_t address) { std::free(reinterpret_cast<void*>(address)); }
+
+// Benchmark probe: the SIMD128 (or scalar) sum of a heap tensor's elements.
+double sum_elements(std::uintptr_t address, double count, int dtype) {
+  const auto n = static_cast<std::size_t>(count);
+  return dtype == 1 ? sum_f64(reinterpret_cast<const double*>(address), n)
+                    : sum_f32(reinterpret_cast<const float*>(address), n);
+}
+
 // Reduction code, or -1 with the Keras message in lastError().
 int parse_reduction_key(const std::string& key) {
   Reduction r;
@@ -119,7 +155,11 @@ std::string kernels_name() { return default_kernels().name; }
 EMSCRIPTEN_BINDINGS(cossim) {
   emscripten::class_<LossBinding>("CosineSimilarity")
       .constructor<int>()
-      .function("call", &LossBinding::call);
+      .function("call", &LossBinding::call)
+      .function("similarity", &LossBinding::similarity);
+  emscripten::function("alloc", &alloc_bytes);
+  emscripten::function("free", &free_bytes);
+  emscripten::function("sum", &sum_elements);
   emscripten::function("ioBlock", &io_block);
   emscripten::function("stage", &stage);
   emscripten::function("parseReduction", &parse_reduction_key);

@@ -47,9 +47,6 @@ double epsilon_for(DType dtype) {
 
 namespace {
 
-// 1/sqrt(max(ss, eps)), with TF's Maximum semantics: a NaN sum of squares stays NaN.
-inline double inv_norm(double ss, double eps) { return 1.0 / std::sqrt(ss < eps ? eps : ss); }
-
 Status reserve_elements(Buffer* buffer, std::int64_t count, std::size_t element_size) {
   if (count < 0 || static_cast<std::uint64_t>(count) > SIZE_MAX / element_size) {
     return Status::OutOfMemory("Out of memory: " + int_to_string(count) +
@@ -101,15 +98,26 @@ Status fused_cosines(const T* t, const T* p, const Kernels& kernels, double eps,
   if (!plan.rows_pred.gather_perm.empty()) {
     COSSIM_RETURN_IF_ERROR(gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
   }
+  // The innermost outer dim is one batch for the kernel set (contiguous or broadcast rows);
+  // the odometer walks the dims above it.
   const std::int64_t k = plan.row_length;
-  Odometer<2> it;
-  for (std::size_t j = 0; j < plan.outer.size(); ++j) {
-    it.add_dim(plan.outer[j], {plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
+  const std::size_t n_outer = plan.outer.size();
+  std::int64_t rows = 1, stride_t = 0, stride_p = 0;
+  if (n_outer > 0) {
+    rows = plan.outer.back();
+    stride_t = plan.rows_true.outer_row_strides.back() * k;
+    stride_p = plan.rows_pred.outer_row_strides.back() * k;
   }
-  const auto n = static_cast<std::size_t>(k);
+  Odometer<2> it;
+  for (std::size_t j = 0; j + 1 < n_outer; ++j) {
+    it.add_dim(plan.outer[j], {plan.rows_true.outer_row_strides[j] * k,
+                               plan.rows_pred.outer_row_strides[j] * k});
+  }
   for (it.start(); !it.done(); it.next()) {
-    const RowSums s = row_sums(kernels, t + it.offset(0), p + it.offset(1), n);
-    *values++ = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
+    cosine_rows(kernels, t + it.offset(0), static_cast<std::size_t>(stride_t), p + it.offset(1),
+                static_cast<std::size_t>(stride_p), static_cast<std::size_t>(rows),
+                static_cast<std::size_t>(k), eps, values);
+    values += rows;
   }
   return Status::Ok();
 }
@@ -234,7 +242,27 @@ Status reduce_typed(const double* values, const TensorView* weight, Reduction re
   return Status::Ok();
 }
 
+template <typename T>
+Status write_values(const double* values, std::int64_t n, Workspace* ws, Result* result) {
+  COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->result, n, sizeof(T)));
+  T* out = ws->result.as<T>();
+  for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(values[i]);
+  result->data = out;
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status CosineSimilarity::similarity(const TensorView& y_true, const TensorView& y_pred,
+                                    const Kernels& kernels, Workspace* ws, Result* result) const {
+  const double* values = nullptr;
+  COSSIM_RETURN_IF_ERROR(cosine_per_sample(y_true, y_pred, axes_, kernels, ws, &values));
+  result->dtype = y_pred.dtype;
+  result->shape = ws->plan.per_sample_shape;
+  const std::int64_t n = num_elements(result->shape);
+  return y_pred.dtype == DType::kFloat64 ? write_values<double>(values, n, ws, result)
+                                         : write_values<float>(values, n, ws, result);
+}
 
 Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
                          const std::vector<std::int64_t>& axes, const Kernels& kernels,

@@ -74,6 +74,10 @@ class CosineSimilarity {
   Status call(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
               const Kernels& kernels, Workspace* ws, Result* result) const;
 
+  // +cos per sample in the computation dtype: the 'none' loss negated, without weights.
+  Status similarity(const TensorView& y_true, const TensorView& y_pred, const Kernels& kernels,
+                    Workspace* ws, Result* result) const;
+
   const std::vector<std::int64_t>& axes() const { return axes_; }
   Reduction reduction() const { return reduction_; }
 

@@ -33,22 +33,66 @@ struct RowSums {
 using RowSumsF32Fn = RowSums (*)(const float* a, const float* b, std::size_t n);
 using RowSumsF64Fn = RowSums (*)(const double* a, const double* b, std::size_t n);
 
+// Cosines of `rows` row pairs of length d, the unit of work the core hands to a kernel set (one
+// call per batch, never per row): out[r] = dot(a_r, b_r) * inv_norm(|a_r|^2) * inv_norm(|b_r|^2)
+// with a_r = a + r * a_stride, b_r = b + r * b_stride. A stride of 0 is a row broadcast against
+// the batch (one query against many rows): its norm is computed once, and the per-row pass reads
+// only the other operand's sums (dot and one sum of squares).
+using CosineRowsF32Fn = void (*)(const float* a, std::size_t a_stride, const float* b,
+                                 std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
+                                 double* out);
+using CosineRowsF64Fn = void (*)(const double* a, std::size_t a_stride, const double* b,
+                                 std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
+                                 double* out);
+
+// 1/sqrt(max(ss, eps)) with TF's Maximum semantics: a NaN sum of squares stays NaN, Inf gives 0.
+inline double inv_norm(double ss, double eps) {
+  return 1.0 / __builtin_sqrt(ss < eps ? eps : ss);
+}
+
 // Elements per f32 block before the f32x4 partial sums are flushed into f64.
 inline constexpr std::size_t kFlushBlock = 256;
 
 RowSums row_sums_f32_scalar(const float* a, const float* b, std::size_t n);
 RowSums row_sums_f64_scalar(const double* a, const double* b, std::size_t n);
 
+// dot(a, b) and |b|^2 only (ss_a is 0): the per-row pass when a is a broadcast query.
+RowSums row_dot_ss_f32_scalar(const float* a, const float* b, std::size_t n);
+RowSums row_dot_ss_f64_scalar(const double* a, const double* b, std::size_t n);
+
 #if COSSIM_HAVE_SIMD128
 RowSums row_sums_f32_simd128(const float* a, const float* b, std::size_t n);
 RowSums row_sums_f64_simd128(const double* a, const double* b, std::size_t n);
+RowSums row_dot_ss_f32_simd128(const float* a, const float* b, std::size_t n);
+RowSums row_dot_ss_f64_simd128(const double* a, const double* b, std::size_t n);
 #endif
+
+void cosine_rows_f32_scalar(const float* a, std::size_t a_stride, const float* b,
+                            std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
+                            double* out);
+void cosine_rows_f64_scalar(const double* a, std::size_t a_stride, const double* b,
+                            std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
+                            double* out);
+#if COSSIM_HAVE_SIMD128
+void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* b,
+                             std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
+                             double* out);
+void cosine_rows_f64_simd128(const double* a, std::size_t a_stride, const double* b,
+                             std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
+                             double* out);
+#endif
+
+// Read-bandwidth probe for benchmarks: the sum of n elements (SIMD128 where the build has it).
+double sum_f32(const float* x, std::size_t n);
+double sum_f64(const double* x, std::size_t n);
 
 // A set of kernels the core runs with; one per build flavour.
 struct Kernels {
   const char* name;
   RowSumsF32Fn f32;
   RowSumsF64Fn f64;
+  CosineRowsF32Fn cosine_rows_f32;
+  CosineRowsF64Fn cosine_rows_f64;
 };
 
 const Kernels& scalar_kernels();
@@ -64,6 +108,16 @@ inline RowSums row_sums(const Kernels& k, const float* a, const float* b, std::s
 }
 inline RowSums row_sums(const Kernels& k, const double* a, const double* b, std::size_t n) {
   return k.f64(a, b, n);
+}
+inline void cosine_rows(const Kernels& k, const float* a, std::size_t a_stride, const float* b,
+                        std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
+                        double* out) {
+  k.cosine_rows_f32(a, a_stride, b, b_stride, rows, d, eps, out);
+}
+inline void cosine_rows(const Kernels& k, const double* a, std::size_t a_stride, const double* b,
+                        std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
+                        double* out) {
+  k.cosine_rows_f64(a, a_stride, b, b_stride, rows, d, eps, out);
 }
 
 }  // namespace cossim
