@@ -17,8 +17,9 @@ const registry = typeof FinalizationRegistry === 'function'
 
 export class HeapTensor {
   constructor(shape, dtype) {
-    this.shape = shape;
-    this.dtype = dtype;
+    // Frozen: the allocation's size is fixed, so its shape is too.
+    Object.defineProperty(this, 'shape', { value: Object.freeze(shape), enumerable: true });
+    Object.defineProperty(this, 'dtype', { value: dtype, enumerable: true });
     this.length = shape.reduce((a, d) => a * d, 1);
     const bytes = this.length * DTYPES[dtype].BYTES_PER_ELEMENT;
     this.address = native.module.alloc(bytes);

@@ -15,12 +15,16 @@ export function bindNative(n) {
   native = n;
 }
 
+export const FLAVORS = { keras2: 0, keras3: 1 };
+const REDUCTION_NONE = 1;  // cossim::Reduction::kNone
+
 // The bound C++ objects hold only a configuration, so identical configurations share one, kept
 // in a small cache; users never dispose of anything and a million losses allocate nothing native.
 const CACHE_LIMIT = 64;
 const nativeLosses = new Map();
 
-export function nativeLoss(key, reductionCode, axes) {
+export function nativeLoss(reductionCode, flavor, axes) {
+  const key = `${flavor}|${reductionCode}|${axes.join(',')}`;
   let loss = nativeLosses.get(key);
   if (loss === undefined) {
     if (nativeLosses.size >= CACHE_LIMIT) {
@@ -28,45 +32,79 @@ export function nativeLoss(key, reductionCode, axes) {
       nativeLosses.delete(oldestKey);
       oldest.delete();
     }
-    loss = native.newLoss(reductionCode, axes);
+    loss = native.newLoss(reductionCode, flavor, axes);
     nativeLosses.set(key, loss);
   }
   return loss;
 }
 
-function requireNative() {
-  if (!native) throw new Error('cossim: CosineSimilarity needs the WebAssembly module: await ready() first');
+export function requireNative(what = 'CosineSimilarity') {
+  if (!native) throw new Error(`cossim: ${what} needs the WebAssembly module: await ready() first`);
   return native;
 }
 
-const OPTION_KEYS = ['axis', 'reduction', 'name'];
-
-export function normalizeAxis(axis) {
+export function normalizeAxis(axis, what = 'CosineSimilarity') {
   const list = Array.isArray(axis) ? axis : [axis];
-  if (list.length > 32) throw new RangeError(`CosineSimilarity: at most 32 axes; got ${list.length}`);
+  if (list.length > 32) throw new RangeError(`${what}: at most 32 axes; got ${list.length}`);
   for (const a of list) {
     if (typeof a !== 'number' || !Number.isInteger(a)) {
-      throw new TypeError(`CosineSimilarity: axis must be an integer or an array of integers; got ${
+      throw new TypeError(`${what}: axis must be an integer or an array of integers; got ${
         Array.isArray(axis) ? `[${axis.map(String).join(', ')}]` : describe(axis)}`);
     }
-    if (Math.abs(a) > 2 ** 31 - 1) throw new RangeError(`CosineSimilarity: axis ${a} is out of range`);
+    if (Math.abs(a) > 2 ** 31 - 1) throw new RangeError(`${what}: axis ${a} is out of range`);
   }
   return list;
 }
 
+// Checks an options object against the allowed keys; returns it (or {} for undefined).
+export function checkOptions(options, allowed, what) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${what}: options must be an object; got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(`${what}: unknown option '${key}' (expected one of ${allowed.join(', ')})`);
+    }
+  }
+  return options;
+}
+
+export function parseFlavor(flavor, what) {
+  if (!(flavor in FLAVORS) || typeof flavor !== 'string') {
+    throw new TypeError(`${what}: flavor must be 'keras2' or 'keras3'; got ${describe(flavor)}`);
+  }
+  return FLAVORS[flavor];
+}
+
+export function parseDtype(dtype, what) {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new TypeError(`${what}: dtype must be 'float32' or 'float64'; got ${describe(dtype)}`);
+  }
+  return dtype === 'float64' ? DTYPE_F64 : DTYPE_F32;
+}
+
+// The computation dtype: the explicit one, else float64 iff y_pred's data is a Float64Array.
+export const computationDtype = (explicit, yPred) =>
+  explicit ?? (yPred.data instanceof Float64Array ? DTYPE_F64 : DTYPE_F32);
+
+const KERAS2_KEYS = ['axis', 'reduction', 'name', 'flavor'];
+const KERAS3_KEYS = ['axis', 'reduction', 'name', 'flavor', 'dtype'];
+
 export class CosineSimilarity {
-  // options: { axis = -1, reduction = 'auto', name = 'cosine_similarity' }
-  constructor(options = {}) {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw new TypeError(`CosineSimilarity: options must be an object; got ${describe(options)}`);
-    }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.includes(key)) {
-        throw new TypeError(`CosineSimilarity: unknown option '${key}' (expected one of ${OPTION_KEYS.join(', ')})`);
-      }
-    }
-    const { axis = -1, reduction = Reduction.AUTO, name = 'cosine_similarity' } = options;
-    if (typeof reduction !== 'string') {
+  // options: { axis = -1, reduction = 'auto' ('sum_over_batch_size' for keras3),
+  //            name = 'cosine_similarity', flavor = 'keras2', dtype (keras3 only) }
+  constructor(options) {
+    const flavorName = options?.flavor ?? 'keras2';
+    const flavor = parseFlavor(flavorName, 'CosineSimilarity');
+    options = checkOptions(options, flavor === FLAVORS.keras3 ? KERAS3_KEYS : KERAS2_KEYS, 'CosineSimilarity');
+    const keras3 = flavor === FLAVORS.keras3;
+    const {
+      axis = -1,
+      reduction = keras3 ? 'sum_over_batch_size' : Reduction.AUTO,
+      name = 'cosine_similarity',
+    } = options;
+    if (reduction !== null && typeof reduction !== 'string') {
       throw new TypeError(`CosineSimilarity: reduction must be a string; got ${describe(reduction)}`);
     }
     if (typeof name !== 'string') {
@@ -76,29 +114,33 @@ export class CosineSimilarity {
     this.axis = Array.isArray(axis) ? [...axis] : axis;
     this.reduction = reduction;
     this.name = name;
-    this.reductionCode = requireNative().parseReduction(reduction);
-    this.nativeKey = `${this.reductionCode}|${this.axes.join(',')}`;
+    this.flavor = flavorName;
+    this.dtype = options.dtype;
+    this.dtypeCode = options.dtype === undefined ? undefined : parseDtype(options.dtype, 'CosineSimilarity');
+    // Python's None, as Keras would print it in its error message (Keras 3 accepts it as 'none').
+    this.reductionCode = requireNative().parseReduction(reduction === null ? 'None' : reduction, flavor);
+    this.flavorCode = flavor;
   }
 
-  // -> a number, or { data, shape } for reduction 'none'. sampleWeight: a number, a tensor-like,
-  // or undefined/null for none.
+  // -> a number, or { data, shape } for reduction 'none' (and for Keras 3's unreduced [0]
+  // pass-through). sampleWeight: a number, a tensor-like, or undefined/null for none.
   call(yTrue, yPred, sampleWeight) {
     const n = requireNative();
     const t = toTensor(yTrue, 'y_true');
     const p = toTensor(yPred, 'y_pred');
     const w = sampleWeight === undefined || sampleWeight === null
       ? null : toTensor(sampleWeight, 'sample_weight');
-    const dtype = p.data instanceof Float64Array ? DTYPE_F64 : DTYPE_F32;
-    const result = n.run(nativeLoss(this.nativeKey, this.reductionCode, this.axes), 'call', [t, p, w], dtype);
-    return this.reduction === Reduction.NONE ? result : result.data[0];
+    const bound = nativeLoss(this.reductionCode, this.flavorCode, this.axes);
+    const result = n.run(bound, 'call', [t, p, w], computationDtype(this.dtypeCode, p));
+    return this.reductionCode === REDUCTION_NONE || result.shape.length > 0 ? result : result.data[0];
   }
 
   getConfig() {
-    return {
-      reduction: this.reduction,
-      name: this.name,
-      axis: Array.isArray(this.axis) ? [...this.axis] : this.axis,
-    };
+    const axis = Array.isArray(this.axis) ? [...this.axis] : this.axis;
+    if (this.flavor === 'keras2') return { reduction: this.reduction, name: this.name, axis };
+    const config = { name: this.name, reduction: this.reduction, axis, flavor: this.flavor };
+    if (this.dtype !== undefined) config.dtype = this.dtype;
+    return config;
   }
 
   // Accepts getConfig() output, Keras's get_config() JSON, or a serialized

@@ -51,17 +51,17 @@ export class Native {
   }
 
   // -> reduction code; throws Keras's message for an invalid key.
-  parseReduction(key) {
-    const code = this.module.parseReduction(key);
+  parseReduction(key, flavor) {
+    const code = this.module.parseReduction(key, flavor);
     if (code < 0) throw this.fail(Error);
     return code;
   }
 
-  newLoss(reductionCode, axes) {
+  newLoss(reductionCode, flavor, axes) {
     const { io } = this.views();
     io[W_N_AXES] = axes.length;
     for (let i = 0; i < axes.length; i++) io[W_AXES + i] = axes[i];
-    return new this.module.CosineSimilarity(reductionCode);
+    return new this.module.CosineSimilarity(reductionCode, flavor);
   }
 
   // Room for `bytes` bytes of inputs; calls into the module only when the buffer must grow.

@@ -23,6 +23,6 @@ export function similarity(a, b, options = {}) {
   const t = toTensor(a, 'a');
   const p = toTensor(b, 'b');
   const dtype = p.data instanceof Float64Array ? DTYPE_F64 : DTYPE_F32;
-  const bound = nativeLoss(`${REDUCTION_NONE}|${axes.join(',')}`, REDUCTION_NONE, axes);
+  const bound = nativeLoss(REDUCTION_NONE, 0, axes);
   return native.run(bound, 'similarity', [t, p, null], dtype);
 }

@@ -49,6 +49,8 @@ Status check_slot(const TensorSlot& slot, const char* what) {
   return Status::Ok();
 }
 
+Flavor to_flavor(int flavor) { return flavor == 1 ? Flavor::kKeras3 : Flavor::kKeras2; }
+
 void write_result(const Result& result) {
   g_io.out.data = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(result.data));
   g_io.out.rank = static_cast<std::int32_t>(result.shape.size());
@@ -62,9 +64,9 @@ void write_result(const Result& result) {
 class LossBinding {
  public:
   // Reads the axis list from the IoBlock (n_axes, axes); `reduction` comes from parseReduction.
-  explicit LossBinding(int reduction)
+  LossBinding(int reduction, int flavor)
       : loss_(std::vector<std::int64_t>(g_io.axes, g_io.axes + clamp_axes(g_io.n_axes)),
-              static_cast<Reduction>(reduction)) {}
+              static_cast<Reduction>(reduction), to_flavor(flavor)) {}
 
   // The loss (weights and reduction). Returns a status code; the result is in the IoBlock.
   int call() const {
@@ -139,9 +141,9 @@ double sum_elements(std::uintptr_t address, double count, int dtype) {
 }
 
 // Reduction code, or -1 with the Keras message in lastError().
-int parse_reduction_key(const std::string& key) {
+int parse_reduction_key(const std::string& key, int flavor) {
   Reduction r;
-  const Status st = parse_reduction(key, &r);
+  const Status st = parse_reduction(key, &r, to_flavor(flavor));
   if (!st.ok()) {
     fail(st);
     return -1;
@@ -154,7 +156,7 @@ std::string kernels_name() { return default_kernels().name; }
 
 EMSCRIPTEN_BINDINGS(cossim) {
   emscripten::class_<LossBinding>("CosineSimilarity")
-      .constructor<int>()
+      .constructor<int, int>()
       .function("call", &LossBinding::call)
       .function("similarity", &LossBinding::similarity);
   emscripten::function("alloc", &alloc_bytes);

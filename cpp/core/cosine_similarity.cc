@@ -11,7 +11,26 @@ namespace cossim {
 using internal::CompensatedSum;
 using internal::Odometer;
 
-Status parse_reduction(std::string_view key, Reduction* out) {
+Status parse_reduction(std::string_view key, Reduction* out, Flavor flavor) {
+  if (flavor == Flavor::kKeras3) {
+    if (key == "sum_over_batch_size") {
+      *out = Reduction::kSumOverBatchSize;
+    } else if (key == "sum") {
+      *out = Reduction::kSum;
+    } else if (key == "none" || key == "None") {
+      *out = Reduction::kNone;
+    } else if (key == "mean") {
+      *out = Reduction::kMean;
+    } else if (key == "mean_with_sample_weight") {
+      *out = Reduction::kMeanWithSampleWeight;
+    } else {
+      return Status::Invalid(
+          "Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', "
+          "None, 'none', 'mean', 'mean_with_sample_weight'}. Received: reduction=" +
+          std::string(key));
+    }
+    return Status::Ok();
+  }
   if (key == "auto") {
     *out = Reduction::kAuto;
   } else if (key == "none") {
@@ -35,13 +54,18 @@ const char* reduction_key(Reduction r) {
       return "sum";
     case Reduction::kSumOverBatchSize:
       return "sum_over_batch_size";
+    case Reduction::kMean:
+      return "mean";
+    case Reduction::kMeanWithSampleWeight:
+      return "mean_with_sample_weight";
     case Reduction::kAuto:
       break;
   }
   return "auto";
 }
 
-double epsilon_for(DType dtype) {
+double epsilon_for(DType dtype, Flavor flavor) {
+  if (flavor == Flavor::kKeras3) return 1e-14;  // (1 / 1e7)^2: the cap 1e7 is exact in both dtypes
   return dtype == DType::kFloat64 ? 1e-12 : static_cast<double>(1e-12f);
 }
 
@@ -191,8 +215,8 @@ Status general_cosines(const T* t, const T* p, const Kernels& kernels, double ep
 
 template <typename T>
 Status per_sample_typed(const TensorView& y_true, const TensorView& y_pred, const Kernels& kernels,
-                        Workspace* ws, double* values) {
-  const double eps = epsilon_for(y_pred.dtype);
+                        Workspace* ws, double* values, Flavor flavor) {
+  const double eps = epsilon_for(y_pred.dtype, flavor);
   const T* t = static_cast<const T*>(y_true.data);
   const T* p = static_cast<const T*>(y_pred.data);
   return ws->plan.fused ? fused_cosines(t, p, kernels, eps, ws, values)
@@ -203,10 +227,9 @@ Status per_sample_typed(const TensorView& y_true, const TensorView& y_pred, cons
 // in the computation dtype.
 template <typename T>
 Status reduce_typed(const double* values, const TensorView* weight, Reduction reduction,
-                    Workspace* ws, Result* result) {
-  const Shape& losses_shape = ws->plan.per_sample_shape;
+                    Flavor flavor, Workspace* ws, Result* result) {
   const T* w = weight ? static_cast<const T*>(weight->data) : nullptr;
-  const Shape& full_shape = weight ? ws->weight_plan.result : losses_shape;
+  const Shape& full_shape = weight ? ws->weight_plan.result : ws->plan.per_sample_shape;
   const std::int64_t n = num_elements(full_shape);
 
   // Visits loss*w for every element of the (possibly broadcast) weighted tensor, in order.
@@ -224,7 +247,12 @@ Status reduce_typed(const double* values, const TensorView* weight, Reduction re
     }
   };
 
-  if (reduction == Reduction::kNone) {
+  // Keras 3's reduce_values hands back values of shape [] or [0] unreduced.
+  const bool pass_through =
+      reduction == Reduction::kNone ||
+      (flavor == Flavor::kKeras3 &&
+       (full_shape.empty() || (full_shape.size() == 1 && full_shape[0] == 0)));
+  if (pass_through) {
     COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->result, n, sizeof(T)));
     T* out = ws->result.as<T>();
     for_each_weighted([&](double x) { *out++ = static_cast<T>(x); });
@@ -233,7 +261,14 @@ Status reduce_typed(const double* values, const TensorView* weight, Reduction re
     CompensatedSum sum;
     for_each_weighted([&](double x) { sum.add(x); });
     double total = sum.value();
-    if (reduction != Reduction::kSum) total = n == 0 ? 0.0 : total / static_cast<double>(n);
+    if (reduction == Reduction::kMeanWithSampleWeight && weight) {
+      CompensatedSum weights;
+      const std::int64_t nw = num_elements(ws->weight_plan.weight);
+      for (std::int64_t i = 0; i < nw; ++i) weights.add(static_cast<double>(w[i]));
+      total = weights.value() == 0.0 ? 0.0 : total / weights.value();  // divide_no_nan
+    } else if (reduction != Reduction::kSum) {
+      total = n == 0 ? 0.0 : total / static_cast<double>(n);
+    }
     COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->result, 1, sizeof(T)));
     ws->result.as<T>()[0] = static_cast<T>(total);
     result->shape.clear();
@@ -256,7 +291,7 @@ Status write_values(const double* values, std::int64_t n, Workspace* ws, Result*
 Status CosineSimilarity::similarity(const TensorView& y_true, const TensorView& y_pred,
                                     const Kernels& kernels, Workspace* ws, Result* result) const {
   const double* values = nullptr;
-  COSSIM_RETURN_IF_ERROR(cosine_per_sample(y_true, y_pred, axes_, kernels, ws, &values));
+  COSSIM_RETURN_IF_ERROR(cosine_per_sample(y_true, y_pred, axes_, kernels, ws, &values, flavor_));
   result->dtype = y_pred.dtype;
   result->shape = ws->plan.per_sample_shape;
   const std::int64_t n = num_elements(result->shape);
@@ -266,18 +301,18 @@ Status CosineSimilarity::similarity(const TensorView& y_true, const TensorView& 
 
 Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
                          const std::vector<std::int64_t>& axes, const Kernels& kernels,
-                         Workspace* ws, const double** values) {
+                         Workspace* ws, const double** values, Flavor flavor) {
   if (y_true.dtype != y_pred.dtype) {
     return Status::Invalid("y_true and y_pred must have the same dtype (the caller casts)");
   }
-  COSSIM_RETURN_IF_ERROR(plan_cosine(y_true.shape, y_pred.shape, axes, &ws->plan));
+  COSSIM_RETURN_IF_ERROR(plan_cosine(y_true.shape, y_pred.shape, axes, &ws->plan, flavor));
   const std::int64_t n = num_elements(ws->plan.per_sample_shape);
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->per_sample, n, sizeof(double)));
   double* out = ws->per_sample.as<double>();
   *values = out;
   return y_pred.dtype == DType::kFloat64
-             ? per_sample_typed<double>(y_true, y_pred, kernels, ws, out)
-             : per_sample_typed<float>(y_true, y_pred, kernels, ws, out);
+             ? per_sample_typed<double>(y_true, y_pred, kernels, ws, out, flavor)
+             : per_sample_typed<float>(y_true, y_pred, kernels, ws, out, flavor);
 }
 
 Status CosineSimilarity::call(const TensorView& y_true, const TensorView& y_pred,
@@ -287,14 +322,15 @@ Status CosineSimilarity::call(const TensorView& y_true, const TensorView& y_pred
     return Status::Invalid("sample_weight must have y_pred's dtype (the caller casts)");
   }
   const double* values = nullptr;
-  COSSIM_RETURN_IF_ERROR(cosine_per_sample(y_true, y_pred, axes_, kernels, ws, &values));
+  COSSIM_RETURN_IF_ERROR(cosine_per_sample(y_true, y_pred, axes_, kernels, ws, &values, flavor_));
   if (weight) {
-    COSSIM_RETURN_IF_ERROR(plan_weights(ws->plan.per_sample_shape, weight->shape, &ws->weight_plan));
+    COSSIM_RETURN_IF_ERROR(
+        plan_weights(ws->plan.per_sample_shape, weight->shape, &ws->weight_plan, flavor_));
   }
   result->dtype = y_pred.dtype;
   return y_pred.dtype == DType::kFloat64
-             ? reduce_typed<double>(values, weight, reduction_, ws, result)
-             : reduce_typed<float>(values, weight, reduction_, ws, result);
+             ? reduce_typed<double>(values, weight, reduction_, flavor_, ws, result)
+             : reduce_typed<float>(values, weight, reduction_, flavor_, ws, result);
 }
 
 }  // namespace cossim

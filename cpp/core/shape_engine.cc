@@ -67,6 +67,23 @@ void apply_squeeze_rule(Shape* y_true, Shape* y_pred) {
   }
 }
 
+void squeeze_or_expand_to_same_rank(Shape* x1, Shape* x2) {
+  const std::size_t r1 = x1->size(), r2 = x2->size();
+  if (r1 == r2 + 1 && x1->back() == 1) {
+    if (r2 == 1) {
+      x2->push_back(1);
+    } else {
+      x1->pop_back();
+    }
+  } else if (r2 == r1 + 1 && x2->back() == 1) {
+    if (r1 == 1) {
+      x1->push_back(1);
+    } else {
+      x2->pop_back();
+    }
+  }
+}
+
 Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out) {
   const std::size_t rank = std::max(a.size(), b.size());
   Shape& result = *out;  // callers never alias out with a or b
@@ -183,12 +200,18 @@ RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes, std::vect
 }
 
 Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<std::int64_t>& axes,
-                   CosinePlan* plan) {
+                   CosinePlan* plan, Flavor flavor) {
   COSSIM_RETURN_IF_ERROR(validate_shape(y_true, "y_true"));
   COSSIM_RETURN_IF_ERROR(validate_shape(y_pred, "y_pred"));
   plan->y_true = y_true;
   plan->y_pred = y_pred;
-  apply_squeeze_rule(&plan->y_true, &plan->y_pred);
+  if (flavor == Flavor::kKeras3) {
+    squeeze_or_expand_to_same_rank(&plan->y_true, &plan->y_pred);
+    if (plan->y_true.empty()) plan->y_true.push_back(1);
+    if (plan->y_pred.empty()) plan->y_pred.push_back(1);
+  } else {
+    apply_squeeze_rule(&plan->y_true, &plan->y_pred);
+  }
   // Keras normalises y_true, then y_pred, then multiplies: errors come in that order.
   COSSIM_RETURN_IF_ERROR(resolve_axes(axes, plan->y_true, "y_true", &plan->axes_true));
   COSSIM_RETURN_IF_ERROR(resolve_axes(axes, plan->y_pred, "y_pred", &plan->axes_pred));
@@ -217,13 +240,18 @@ Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<s
   return Status::Ok();
 }
 
-Status plan_weights(const Shape& losses, const Shape& weight, WeightPlan* plan) {
+Status plan_weights(const Shape& losses, const Shape& weight, WeightPlan* plan, Flavor flavor) {
   COSSIM_RETURN_IF_ERROR(validate_shape(weight, "sample_weight"));
+  plan->losses = losses;
   plan->weight = weight;
-  COSSIM_RETURN_IF_ERROR(adjust_weight_rank(losses, &plan->weight));
-  COSSIM_RETURN_IF_ERROR(broadcast_shapes(losses, plan->weight, &plan->result));
+  if (flavor == Flavor::kKeras3) {
+    squeeze_or_expand_to_same_rank(&plan->losses, &plan->weight);
+  } else {
+    COSSIM_RETURN_IF_ERROR(adjust_weight_rank(losses, &plan->weight));
+  }
+  COSSIM_RETURN_IF_ERROR(broadcast_shapes(plan->losses, plan->weight, &plan->result));
   COSSIM_RETURN_IF_ERROR(validate_shape(plan->result, "losses * sample_weight"));
-  plan->loss_strides = broadcast_strides(losses, plan->result);
+  plan->loss_strides = broadcast_strides(plan->losses, plan->result);
   plan->weight_strides = broadcast_strides(plan->weight, plan->result);
   return Status::Ok();
 }

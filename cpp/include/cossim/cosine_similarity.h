@@ -31,15 +31,26 @@
 
 namespace cossim {
 
-enum class Reduction : int { kAuto = 0, kNone = 1, kSum = 2, kSumOverBatchSize = 3 };
+enum class Reduction : int {
+  kAuto = 0,
+  kNone = 1,
+  kSum = 2,
+  kSumOverBatchSize = 3,
+  kMean = 4,                  // Keras 3 only: = sum_over_batch_size
+  kMeanWithSampleWeight = 5,  // Keras 3 only: Σ(loss*w) / Σw (w after the rank adjustment)
+};
 
-// 'auto' | 'none' | 'sum' | 'sum_over_batch_size', else Keras's message:
-// Invalid Reduction Key: K. Expected keys are "('auto', 'none', 'sum', 'sum_over_batch_size')"
-Status parse_reduction(std::string_view key, Reduction* out);
+// Keras 2: 'auto' | 'none' | 'sum' | 'sum_over_batch_size', else Keras's message
+//   Invalid Reduction Key: K. Expected keys are "('auto', 'none', 'sum', 'sum_over_batch_size')"
+// Keras 3: 'sum_over_batch_size' | 'sum' | 'none' | 'mean' | 'mean_with_sample_weight' (None is
+//   'none'), else "Invalid value for argument `reduction`. Expected one of {...}. Received: ...".
+Status parse_reduction(std::string_view key, Reduction* out, Flavor flavor = Flavor::kKeras2);
 const char* reduction_key(Reduction r);
 
-// The epsilon that floors the sum of squares, in the computation dtype, widened to double.
-double epsilon_for(DType dtype);
+// The floor on the sum of squares, widened to double. Keras 2: 1e-12 in the computation dtype.
+// Keras 3 normalises with x * min(rsqrt(Σx²), 1/1e-7), which is the same function as
+// x * rsqrt(max(Σx², 1e-14)) (equal for every Σx² >= 0, NaN and Inf included), so it is 1e-14.
+double epsilon_for(DType dtype, Flavor flavor = Flavor::kKeras2);
 
 // Scratch and result storage reused across calls (so repeated calls do not grow the heap).
 struct Workspace {
@@ -62,15 +73,17 @@ struct Result {
 // num_elements(ws->plan.per_sample_shape) doubles in ws->per_sample.
 Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
                          const std::vector<std::int64_t>& axes, const Kernels& kernels,
-                         Workspace* ws, const double** values);
+                         Workspace* ws, const double** values, Flavor flavor = Flavor::kKeras2);
 
 class CosineSimilarity {
  public:
   explicit CosineSimilarity(std::vector<std::int64_t> axes = {-1},
-                            Reduction reduction = Reduction::kAuto)
-      : axes_(std::move(axes)), reduction_(reduction) {}
+                            Reduction reduction = Reduction::kAuto,
+                            Flavor flavor = Flavor::kKeras2)
+      : axes_(std::move(axes)), reduction_(reduction), flavor_(flavor) {}
 
-  // `weight` may be null (Keras None). For every reduction but 'none', result->shape is [].
+  // `weight` may be null (Keras None). For every reduction but 'none', result->shape is [];
+  // except in Keras 3, which returns the weighted values unreduced when their shape is [] or [0].
   Status call(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
               const Kernels& kernels, Workspace* ws, Result* result) const;
 
@@ -80,10 +93,12 @@ class CosineSimilarity {
 
   const std::vector<std::int64_t>& axes() const { return axes_; }
   Reduction reduction() const { return reduction_; }
+  Flavor flavor() const { return flavor_; }
 
  private:
   std::vector<std::int64_t> axes_;
   Reduction reduction_;
+  Flavor flavor_;
 };
 
 }  // namespace cossim

@@ -15,6 +15,9 @@
 
 namespace cossim {
 
+// Which Keras's rules apply: tf.keras 2.9 (the default) or Keras 3 (keras-semantics.md §9).
+enum class Flavor : int { kKeras2 = 0, kKeras3 = 1 };
+
 // Largest rank accepted (TF's own limit for most kernels is far lower in practice).
 inline constexpr int kMaxRank = 32;
 // Largest element count of any shape the engine plans for (keeps every index in int64 and
@@ -34,6 +37,11 @@ Status resolve_axes(const std::vector<std::int64_t>& axes, const Shape& shape, c
 // Keras 2.9 §2.2: if rank(y_pred) == rank(y_true)+1 and y_pred's last dim is 1, squeeze y_pred;
 // else if rank(y_true) == rank(y_pred)+1 and y_true's last dim is 1, squeeze y_true.
 void apply_squeeze_rule(Shape* y_true, Shape* y_pred);
+
+// Keras 3's squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True): when one tensor has
+// exactly one more dim and that dim is 1, the *other* is expanded if it has rank 1, else the
+// bigger one is squeezed.
+void squeeze_or_expand_to_same_rank(Shape* x1, Shape* x2);
 
 // NumPy broadcasting; "Incompatible shapes: [a] vs. [b]" when two aligned dims differ and
 // neither is 1. `out` must not alias `a` or `b`.
@@ -89,17 +97,23 @@ struct CosinePlan {
 
 // Applies the squeeze rule, resolves axes (y_true first, then y_pred, as Keras evaluates them)
 // and broadcasts. Errors name the operand and the shapes.
+// Keras 3: the rank rule is squeeze_or_expand_to_same_rank, and a rank-0 operand is normalised as
+// shape [1] (ops.nn._normalize expands it), so the per-sample result of two scalars is [].
 Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<std::int64_t>& axes,
-                   CosinePlan* plan);
+                   CosinePlan* plan, Flavor flavor = Flavor::kKeras2);
 
 // Shapes of losses * sample_weight, after the rank adjustment.
 struct WeightPlan {
-  Shape weight;                          // after adjust_weight_rank
+  Shape losses;                          // after the rank adjustment (Keras 3 may reshape it)
+  Shape weight;                          // after the rank adjustment
   Shape result;                          // broadcast(losses, weight)
   std::vector<std::int64_t> loss_strides;    // in `result` coordinates
   std::vector<std::int64_t> weight_strides;  // in `result` coordinates
 };
 
-Status plan_weights(const Shape& losses, const Shape& weight, WeightPlan* plan);
+// Keras 2: adjust_weight_rank; Keras 3: squeeze_or_expand_to_same_rank(losses, weight). Either
+// only adds or removes dims of size 1, so the data layouts are unchanged.
+Status plan_weights(const Shape& losses, const Shape& weight, WeightPlan* plan,
+                    Flavor flavor = Flavor::kKeras2);
 
 }  // namespace cossim
