@@ -5,6 +5,7 @@ import { Native } from './native.mjs';
 import { bindNative, CosineSimilarity, Reduction, cosineSimilarity } from './losses.mjs';
 import { alloc, bindHeap, HeapTensor } from './heap.mjs';
 import { bindSimilarity, similarity } from './similarity.mjs';
+export { metrics } from './metrics.mjs';
 
 export { tensor } from './tensor.mjs';
 export { CosineSimilarity, Reduction, alloc, HeapTensor, similarity };

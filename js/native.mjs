@@ -24,6 +24,7 @@ export class Native {
     this.module = module;
     this.backend = backend;
     this.ioAddress = module.ioBlock();
+    this.metricAddress = module.metricUpdate();
     this.stageAddress = 0;  // the staging buffer only moves when it grows
     this.stageBytes = 0;
     this.refreshViews();
@@ -75,11 +76,11 @@ export class Native {
     return this.stageAddress;
   }
 
-  // Runs `method` ('call' | 'similarity') of a bound C++ CosineSimilarity on
+  // Runs `method` ('call' | 'similarity' | 'metric' | ...) of a bound C++ CosineSimilarity on
   // tensors = [yTrue, yPred, weight | null] ({ data, shape, heap? } from toTensor). Inputs are
   // staged into the heap and cast to `dtype` here, except heap tensors of that dtype, which are
-  // passed by address. Returns { data: Float32Array | Float64Array (a copy), shape }.
-  run(bound, method, tensors, dtype) {
+  // passed by address. Throws the core's message on error.
+  invoke(bound, method, tensors, dtype) {
     const shift = dtype === DTYPE_F64 ? 3 : 2;
     const inPlace = (t) => t.heap !== undefined && t.heap.dtype === DTYPE_NAMES[dtype];
     let total = 0;
@@ -106,12 +107,28 @@ export class Native {
       for (let i = 0; i < t.shape.length; i++) io[w + 2 + i] = t.shape[i];
     }
     if (bound[method]() !== 0) throw this.fail(Error);
-    const out = this.views().io;  // computing may have grown the memory too
+  }
+
+  // The result of the last call, copied out: { data: Float32Array | Float64Array, shape }.
+  result(dtype) {
+    const out = this.views().io;  // computing may have grown the memory
     const rank = out[W_OUT + 1];
     const shape = new Array(rank);
     let n = 1;
     for (let i = 0; i < rank; i++) n *= shape[i] = out[W_OUT + 2 + i];
-    const first = (out[W_OUT] >>> 0) / (1 << shift);
+    const first = (out[W_OUT] >>> 0) / (dtype === DTYPE_F64 ? 8 : 4);
     return { data: this.heap[dtype].slice(first, first + n), shape };
+  }
+
+  run(bound, method, tensors, dtype) {
+    this.invoke(bound, method, tensors, dtype);
+    return this.result(dtype);
+  }
+
+  // The metric's (Δtotal, Δcount) from the last metric() call.
+  metricUpdate() {
+    const f64 = this.views().heap[DTYPE_F64];
+    const at = this.metricAddress / 8;
+    return [f64[at], f64[at + 1]];
   }
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cossim/cosine_similarity.h"
+#include "cossim/metric.h"
 #include "io_block.h"
 
 namespace cossim {
@@ -22,6 +23,7 @@ IoBlock g_io;
 Buffer g_staging;
 Workspace g_workspace;
 std::string g_last_error;
+double g_metric_update[2];  // Δtotal, Δcount of the last metric() call
 Result g_result;
 
 int fail(const Status& status) {
@@ -76,6 +78,21 @@ class LossBinding {
     const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
     return finish(loss_.call(g_views[kYTrue], g_views[kYPred], weight, default_kernels(),
                              &g_workspace, &g_result));
+  }
+
+  // The metric's state increments, written to metricUpdate() as two doubles.
+  int metric() const {
+    const Status st = read_inputs();
+    if (!st.ok()) return fail(st);
+    const DType dtype = g_views[kYPred].dtype;
+    const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
+    MetricUpdate update;
+    const Status done = cosine_metric_update(g_views[kYTrue], g_views[kYPred], weight, loss_.axes(),
+                                             loss_.flavor(), default_kernels(), &g_workspace, &update);
+    if (!done.ok()) return fail(done);
+    g_metric_update[0] = update.total;
+    g_metric_update[1] = update.count;
+    return 0;
   }
 
   // +cos per sample (no weight, no reduction).
@@ -152,13 +169,16 @@ int parse_reduction_key(const std::string& key, int flavor) {
 }
 
 std::string last_error() { return g_last_error; }
+std::uintptr_t metric_update_address() { return reinterpret_cast<std::uintptr_t>(g_metric_update); }
 std::string kernels_name() { return default_kernels().name; }
 
 EMSCRIPTEN_BINDINGS(cossim) {
   emscripten::class_<LossBinding>("CosineSimilarity")
       .constructor<int, int>()
       .function("call", &LossBinding::call)
-      .function("similarity", &LossBinding::similarity);
+      .function("similarity", &LossBinding::similarity)
+      .function("metric", &LossBinding::metric);
+  emscripten::function("metricUpdate", &metric_update_address);
   emscripten::function("alloc", &alloc_bytes);
   emscripten::function("free", &free_bytes);
   emscripten::function("sum", &sum_elements);

@@ -58,6 +58,7 @@ struct Workspace {
   Buffer inv_norm_true, inv_norm_pred;  // general path: 1/sqrt(max(ss, eps)) per row
   Buffer per_sample;                    // double per-sample cosines
   Buffer result;                        // the output, in the computation dtype
+  Buffer metric_values, metric_weights, metric_weight_in;  // metric.cc scratch
   CosinePlan plan;
   WeightPlan weight_plan;
 };
