@@ -135,6 +135,37 @@ export class CosineSimilarity {
     return this.reductionCode === REDUCTION_NONE || result.shape.length > 0 ? result : result.data[0];
   }
 
+  // d(loss output)/d yPred as { data, shape } (yPred's shape, the computation dtype). options.dy:
+  // the upstream gradient, shaped like the output (a number for reduced outputs); without it,
+  // reduction 'none' differentiates the sum of the outputs.
+  gradient(yTrue, yPred, sampleWeight, options) {
+    return this.valueAndGradient(yTrue, yPred, sampleWeight, { ...options, wrt: 'yPred' }).gradient;
+  }
+
+  // { value, gradient }: value as call() returns it; gradient as gradient() for wrt 'yPred'
+  // (default) or 'yTrue', or { yTrue, yPred } for wrt 'both'.
+  valueAndGradient(yTrue, yPred, sampleWeight, options) {
+    const { wrt = 'yPred', dy } = checkOptions(options, ['wrt', 'dy'], 'CosineSimilarity.valueAndGradient');
+    const bits = { yTrue: 1, yPred: 2, both: 3 }[wrt];
+    if (bits === undefined) {
+      throw new TypeError(`CosineSimilarity.valueAndGradient: wrt must be 'yPred', 'yTrue' or 'both'; got ${describe(wrt)}`);
+    }
+    const n = requireNative();
+    const t = toTensor(yTrue, 'y_true');
+    const p = toTensor(yPred, 'y_pred');
+    const w = sampleWeight === undefined || sampleWeight === null
+      ? null : toTensor(sampleWeight, 'sample_weight');
+    const g = dy === undefined || dy === null ? null : toTensor(dy, 'dy');
+    const dtype = computationDtype(this.dtypeCode, p);
+    n.invoke(nativeLoss(this.reductionCode, this.flavorCode, this.axes), 'gradient', [t, p, w, g], dtype, bits);
+    const result = n.result(dtype);
+    const value = this.reductionCode === REDUCTION_NONE || result.shape.length > 0 ? result : result.data[0];
+    const [gt, gp] = n.gradients([bits & 1 ? t.data.length : null, bits & 2 ? p.data.length : null], dtype);
+    const gradYTrue = gt && { data: gt, shape: [...t.shape] };
+    const gradYPred = gp && { data: gp, shape: [...p.shape] };
+    return { value, gradient: bits === 3 ? { yTrue: gradYTrue, yPred: gradYPred } : (gradYPred ?? gradYTrue) };
+  }
+
   getConfig() {
     const axis = Array.isArray(this.axis) ? [...this.axis] : this.axis;
     if (this.flavor === 'keras2') return { reduction: this.reduction, name: this.name, axis };

@@ -11,7 +11,14 @@ const W_TENSORS = 2;
 const W_N_AXES = W_TENSORS + 3 * SLOT_WORDS;
 const W_AXES = W_N_AXES + 1;
 const W_OUT = W_AXES + MAX_RANK;
-const IO_WORDS = W_OUT + SLOT_WORDS;
+const W_DY = W_OUT + SLOT_WORDS;
+const W_HAS_DY = W_DY + SLOT_WORDS;
+const W_WRT = W_HAS_DY + 1;
+const W_GRAD_TRUE = W_WRT + 1;
+const W_GRAD_PRED = W_GRAD_TRUE + 1;
+const IO_WORDS = W_GRAD_PRED + 1;
+// Where each input tensor's descriptor goes: y_true, y_pred, sample_weight, dy.
+const SLOT_AT = [W_TENSORS, W_TENSORS + SLOT_WORDS, W_TENSORS + 2 * SLOT_WORDS, W_DY];
 
 export const DTYPE_F32 = 0;
 export const DTYPE_F64 = 1;
@@ -76,11 +83,12 @@ export class Native {
     return this.stageAddress;
   }
 
-  // Runs `method` ('call' | 'similarity' | 'metric' | ...) of a bound C++ CosineSimilarity on
-  // tensors = [yTrue, yPred, weight | null] ({ data, shape, heap? } from toTensor). Inputs are
+  // Runs `method` ('call' | 'similarity' | 'metric' | 'gradient') of a bound C++
+  // CosineSimilarity on tensors = [yTrue, yPred, weight | null, dy | null] ({ data, shape, heap? }
+  // from toTensor); `wrt` is the gradient's bit set (1: y_true, 2: y_pred). Inputs are
   // staged into the heap and cast to `dtype` here, except heap tensors of that dtype, which are
   // passed by address. Throws the core's message on error.
-  invoke(bound, method, tensors, dtype) {
+  invoke(bound, method, tensors, dtype, wrt = 0) {
     const shift = dtype === DTYPE_F64 ? 3 : 2;
     const inPlace = (t) => t.heap !== undefined && t.heap.dtype === DTYPE_NAMES[dtype];
     let total = 0;
@@ -90,11 +98,13 @@ export class Native {
     const typed = heap[dtype];
     io[W_DTYPE] = dtype;
     io[W_HAS_WEIGHT] = tensors[2] ? 1 : 0;
+    io[W_HAS_DY] = tensors[3] ? 1 : 0;
+    io[W_WRT] = wrt;
     let address = base;
-    for (let s = 0; s < 3; s++) {
+    for (let s = 0; s < tensors.length; s++) {
       const t = tensors[s];
       if (!t) continue;
-      const w = W_TENSORS + s * SLOT_WORDS;
+      const w = SLOT_AT[s];
       if (inPlace(t)) {
         io[w] = t.heap.address;
       } else {
@@ -123,6 +133,19 @@ export class Native {
   run(bound, method, tensors, dtype) {
     this.invoke(bound, method, tensors, dtype);
     return this.result(dtype);
+  }
+
+  // The gradients of the last gradient() call, copied out: [d/dy_true | null, d/dy_pred | null],
+  // each with the length of its input.
+  gradients(lengths, dtype) {
+    const io = this.views().io;
+    const heap = this.heap[dtype];
+    const size = dtype === DTYPE_F64 ? 8 : 4;
+    return [W_GRAD_TRUE, W_GRAD_PRED].map((word, i) => {
+      if (lengths[i] === null) return null;
+      const first = (io[word] >>> 0) / size;
+      return heap.slice(first, first + lengths[i]);
+    });
   }
 
   // The metric's (Δtotal, Δcount) from the last metric() call.

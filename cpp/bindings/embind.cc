@@ -32,10 +32,11 @@ int fail(const Status& status) {
 }
 
 // Views live as long as the module so that their shapes reuse capacity across calls.
-TensorView g_views[3];
+TensorView g_views[4];
+GradientOutput g_grads;
 
 const TensorView& view_of(Slot s, DType dtype) {
-  const TensorSlot& slot = g_io.tensors[s];
+  const TensorSlot& slot = s == kDy ? g_io.dy : g_io.tensors[s];
   TensorView& v = g_views[s];
   v.dtype = dtype;
   v.data = reinterpret_cast<const void*>(static_cast<std::uintptr_t>(slot.data));
@@ -78,6 +79,27 @@ class LossBinding {
     const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
     return finish(loss_.call(g_views[kYTrue], g_views[kYPred], weight, default_kernels(),
                              &g_workspace, &g_result));
+  }
+
+  // The loss (as call()) and the gradients selected by the IoBlock's wrt bits.
+  int gradient() const {
+    const Status st = read_inputs();
+    if (!st.ok()) return fail(st);
+    const DType dtype = g_views[kYPred].dtype;
+    const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
+    if (g_io.has_dy) {
+      const Status dy_ok = check_slot(g_io.dy, "dy");
+      if (!dy_ok.ok()) return fail(dy_ok);
+    }
+    const TensorView* dy = g_io.has_dy ? &view_of(kDy, dtype) : nullptr;
+    const int code = finish(loss_.gradient(g_views[kYTrue], g_views[kYPred], weight, dy,
+                                           (g_io.wrt & 1) != 0, (g_io.wrt & 2) != 0,
+                                           default_kernels(), &g_workspace, &g_result, &g_grads));
+    if (code == 0) {
+      g_io.grad_true = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(g_grads.y_true));
+      g_io.grad_pred = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(g_grads.y_pred));
+    }
+    return code;
   }
 
   // The metric's state increments, written to metricUpdate() as two doubles.
@@ -177,7 +199,8 @@ EMSCRIPTEN_BINDINGS(cossim) {
       .constructor<int, int>()
       .function("call", &LossBinding::call)
       .function("similarity", &LossBinding::similarity)
-      .function("metric", &LossBinding::metric);
+      .function("metric", &LossBinding::metric)
+      .function("gradient", &LossBinding::gradient);
   emscripten::function("metricUpdate", &metric_update_address);
   emscripten::function("alloc", &alloc_bytes);
   emscripten::function("free", &free_bytes);

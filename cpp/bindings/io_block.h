@@ -19,7 +19,7 @@ struct TensorSlot {
   std::int32_t dims[kMaxRank];
 };
 
-enum Slot : int { kYTrue = 0, kYPred = 1, kWeight = 2 };
+enum Slot : int { kYTrue = 0, kYPred = 1, kWeight = 2, kDy = 3 };
 
 struct IoBlock {
   std::int32_t dtype;       // in: 0 float32, 1 float64 (every tensor has it)
@@ -28,6 +28,12 @@ struct IoBlock {
   std::int32_t n_axes;      // in, for the constructor: the axis list
   std::int32_t axes[kMaxRank];
   TensorSlot out;           // out: the result (data points into the core's workspace)
+  // Gradients: the upstream gradient and what to differentiate with respect to.
+  TensorSlot dy;               // in: shaped like the loss output
+  std::int32_t has_dy;         // in: 0 = ones (the sum of the outputs)
+  std::int32_t wrt;            // in: bit 0 = y_true, bit 1 = y_pred
+  std::uint32_t grad_true;     // out: d/dy_true, y_true's shape and the computation dtype
+  std::uint32_t grad_pred;     // out: d/dy_pred
 };
 
 inline constexpr std::size_t kSlotWords = 2 + kMaxRank;
@@ -35,6 +41,10 @@ static_assert(sizeof(TensorSlot) == kSlotWords * 4, "TensorSlot must be packed i
 static_assert(offsetof(IoBlock, tensors) == 8, "layout mirrored in js/native.mjs");
 static_assert(offsetof(IoBlock, n_axes) == 8 + 3 * kSlotWords * 4, "layout mirrored in js/native.mjs");
 static_assert(offsetof(IoBlock, out) == 8 + 3 * kSlotWords * 4 + 4 + kMaxRank * 4,
+              "layout mirrored in js/native.mjs");
+static_assert(offsetof(IoBlock, dy) == offsetof(IoBlock, out) + kSlotWords * 4,
+              "layout mirrored in js/native.mjs");
+static_assert(offsetof(IoBlock, grad_pred) == offsetof(IoBlock, dy) + kSlotWords * 4 + 12,
               "layout mirrored in js/native.mjs");
 
 }  // namespace binding

@@ -4,12 +4,15 @@
 #include <cstdint>
 #include <string>
 
+#include "internal.h"
 #include "strided.h"
 
 namespace cossim {
 
 using internal::CompensatedSum;
 using internal::Odometer;
+using internal::gather;
+using internal::reserve_elements;
 
 Status parse_reduction(std::string_view key, Reduction* out, Flavor flavor) {
   if (flavor == Flavor::kKeras3) {
@@ -70,46 +73,6 @@ double epsilon_for(DType dtype, Flavor flavor) {
 }
 
 namespace {
-
-Status reserve_elements(Buffer* buffer, std::int64_t count, std::size_t element_size) {
-  if (count < 0 || static_cast<std::uint64_t>(count) > SIZE_MAX / element_size) {
-    return Status::OutOfMemory("Out of memory: " + int_to_string(count) +
-                               " elements do not fit in this address space");
-  }
-  return buffer->reserve(static_cast<std::size_t>(count) * element_size);
-}
-
-std::vector<std::int64_t> row_major_strides(const Shape& shape) {
-  std::vector<std::int64_t> strides(shape.size());
-  std::int64_t stride = 1;
-  for (std::size_t i = shape.size(); i-- > 0;) {
-    strides[i] = stride;
-    stride *= shape[i];
-  }
-  return strides;
-}
-
-// Copies `src` (shape `shape`) into `buffer` with its dims permuted by `perm` (a transpose), so
-// that reduction axes become contiguous rows for the row kernels.
-template <typename T>
-Status gather(const T* src, const Shape& shape, const std::vector<int>& perm, Buffer* buffer,
-              const T** out) {
-  const std::int64_t n = num_elements(shape);
-  COSSIM_RETURN_IF_ERROR(reserve_elements(buffer, n, sizeof(T)));
-  T* dst = buffer->as<T>();
-  *out = dst;
-  if (n == 0) return Status::Ok();
-  const std::vector<std::int64_t> src_strides = row_major_strides(shape);
-  const std::int64_t inner_len = shape[perm.back()];
-  const std::int64_t inner_stride = src_strides[perm.back()];
-  Odometer<1> it;
-  for (std::size_t k = 0; k + 1 < perm.size(); ++k) it.add_dim(shape[perm[k]], {src_strides[perm[k]]});
-  for (it.start(); !it.done(); it.next()) {
-    const T* s = src + it.offset(0);
-    for (std::int64_t j = 0; j < inner_len; ++j) *dst++ = s[j * inner_stride];
-  }
-  return Status::Ok();
-}
 
 // Fused path: one kernel pass per output row gives dot, |t|^2, |p|^2.
 template <typename T>

@@ -63,7 +63,24 @@ double sum_scalar(const T* x, std::size_t n) {
   return s0 + s1;
 }
 
+template <typename T>
+void axpby_scalar(const T* x, const T* y, std::size_t n, double alpha, double beta, double* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] += alpha * static_cast<double>(x[i]) + beta * static_cast<double>(y[i]);
+  }
+}
+
 }  // namespace
+
+void axpby_f32_scalar(const float* x, const float* y, std::size_t n, double alpha, double beta,
+                      double* out) {
+  axpby_scalar(x, y, n, alpha, beta, out);
+}
+
+void axpby_f64_scalar(const double* x, const double* y, std::size_t n, double alpha, double beta,
+                      double* out) {
+  axpby_scalar(x, y, n, alpha, beta, out);
+}
 
 RowSums row_dot_ss_f32_scalar(const float* a, const float* b, std::size_t n) {
   return row_dot_ss_scalar(a, b, n);

@@ -187,6 +187,37 @@ double sum_f64(const double* x, std::size_t n) {
   return total;
 }
 
+void axpby_f32_simd128(const float* x, const float* y, std::size_t n, double alpha, double beta,
+                       double* out) {
+  const v128_t a = wasm_f64x2_splat(alpha), b = wasm_f64x2_splat(beta);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t x4 = wasm_v128_load(x + i), y4 = wasm_v128_load(y + i);
+    const v128_t x_lo = wasm_f64x2_promote_low_f32x4(x4);
+    const v128_t x_hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x4, x4, 2, 3, 2, 3));
+    const v128_t y_lo = wasm_f64x2_promote_low_f32x4(y4);
+    const v128_t y_hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(y4, y4, 2, 3, 2, 3));
+    const v128_t o_lo = wasm_v128_load(out + i), o_hi = wasm_v128_load(out + i + 2);
+    wasm_v128_store(out + i, wasm_f64x2_add(o_lo, wasm_f64x2_add(wasm_f64x2_mul(a, x_lo),
+                                                                 wasm_f64x2_mul(b, y_lo))));
+    wasm_v128_store(out + i + 2, wasm_f64x2_add(o_hi, wasm_f64x2_add(wasm_f64x2_mul(a, x_hi),
+                                                                     wasm_f64x2_mul(b, y_hi))));
+  }
+  for (; i < n; ++i) out[i] += alpha * static_cast<double>(x[i]) + beta * static_cast<double>(y[i]);
+}
+
+void axpby_f64_simd128(const double* x, const double* y, std::size_t n, double alpha, double beta,
+                       double* out) {
+  const v128_t a = wasm_f64x2_splat(alpha), b = wasm_f64x2_splat(beta);
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v128_t t = wasm_f64x2_add(wasm_f64x2_mul(a, wasm_v128_load(x + i)),
+                                    wasm_f64x2_mul(b, wasm_v128_load(y + i)));
+    wasm_v128_store(out + i, wasm_f64x2_add(wasm_v128_load(out + i), t));
+  }
+  for (; i < n; ++i) out[i] += alpha * x[i] + beta * y[i];
+}
+
 void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* b,
                              std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
                              double* out) {

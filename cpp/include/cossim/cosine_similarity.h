@@ -59,8 +59,18 @@ struct Workspace {
   Buffer per_sample;                    // double per-sample cosines
   Buffer result;                        // the output, in the computation dtype
   Buffer metric_values, metric_weights, metric_weight_in;  // metric.cc scratch
+  Buffer upstream;                                  // gradient.cc: d output / d loss per sample
+  Buffer grad_rows_true, grad_rows_pred, grad_scratch;  // gradient.cc: double accumulators
+  Buffer grad_true, grad_pred;                      // gradient.cc: the gradients, output dtype
   CosinePlan plan;
   WeightPlan weight_plan;
+};
+
+// Gradients of a call; each points into the Workspace (null when not requested) and has the
+// shape of its input (before any rank rule) and the computation dtype.
+struct GradientOutput {
+  const void* y_true = nullptr;
+  const void* y_pred = nullptr;
 };
 
 // The output of a call; `data` points into the Workspace and stays valid until its next use.
@@ -87,6 +97,16 @@ class CosineSimilarity {
   // except in Keras 3, which returns the weighted values unreduced when their shape is [] or [0].
   Status call(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
               const Kernels& kernels, Workspace* ws, Result* result) const;
+
+  // The loss (into `value`, as call() gives it) and its gradients with respect to y_true and/or
+  // y_pred: the vector-Jacobian product with `dy`, shaped like the output (null: ones, i.e. the
+  // gradient of the sum of the outputs). It is the derivative of Keras's formula as written:
+  // below the epsilon floor the normalising scale is a constant (no gradient flows into the sum
+  // of squares, as with TF's Maximum), so it is finite wherever the inputs are; a gradient is
+  // summed over the dims its operand was broadcast along. Computed in double, rounded once.
+  Status gradient(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
+                  const TensorView* dy, bool wrt_true, bool wrt_pred, const Kernels& kernels,
+                  Workspace* ws, Result* value, GradientOutput* grads) const;
 
   // +cos per sample in the computation dtype: the 'none' loss negated, without weights.
   Status similarity(const TensorView& y_true, const TensorView& y_pred, const Kernels& kernels,

@@ -45,6 +45,13 @@ using CosineRowsF64Fn = void (*)(const double* a, std::size_t a_stride, const do
                                  std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
                                  double* out);
 
+// The gradient's row update: out[j] += alpha * x[j] + beta * y[j], accumulated in double (rows of
+// a broadcast operand receive the sum over the rows they were broadcast to).
+using AxpbyF32Fn = void (*)(const float* x, const float* y, std::size_t n, double alpha, double beta,
+                            double* out);
+using AxpbyF64Fn = void (*)(const double* x, const double* y, std::size_t n, double alpha,
+                            double beta, double* out);
+
 // 1/sqrt(max(ss, eps)) with TF's Maximum semantics: a NaN sum of squares stays NaN, Inf gives 0.
 inline double inv_norm(double ss, double eps) {
   return 1.0 / __builtin_sqrt(ss < eps ? eps : ss);
@@ -82,6 +89,17 @@ void cosine_rows_f64_simd128(const double* a, std::size_t a_stride, const double
                              double* out);
 #endif
 
+void axpby_f32_scalar(const float* x, const float* y, std::size_t n, double alpha, double beta,
+                      double* out);
+void axpby_f64_scalar(const double* x, const double* y, std::size_t n, double alpha, double beta,
+                      double* out);
+#if COSSIM_HAVE_SIMD128
+void axpby_f32_simd128(const float* x, const float* y, std::size_t n, double alpha, double beta,
+                       double* out);
+void axpby_f64_simd128(const double* x, const double* y, std::size_t n, double alpha, double beta,
+                       double* out);
+#endif
+
 // Read-bandwidth probe for benchmarks: the sum of n elements (SIMD128 where the build has it).
 double sum_f32(const float* x, std::size_t n);
 double sum_f64(const double* x, std::size_t n);
@@ -93,6 +111,8 @@ struct Kernels {
   RowSumsF64Fn f64;
   CosineRowsF32Fn cosine_rows_f32;
   CosineRowsF64Fn cosine_rows_f64;
+  AxpbyF32Fn axpby_f32;
+  AxpbyF64Fn axpby_f64;
 };
 
 const Kernels& scalar_kernels();
@@ -108,6 +128,14 @@ inline RowSums row_sums(const Kernels& k, const float* a, const float* b, std::s
 }
 inline RowSums row_sums(const Kernels& k, const double* a, const double* b, std::size_t n) {
   return k.f64(a, b, n);
+}
+inline void axpby(const Kernels& k, const float* x, const float* y, std::size_t n, double alpha,
+                  double beta, double* out) {
+  k.axpby_f32(x, y, n, alpha, beta, out);
+}
+inline void axpby(const Kernels& k, const double* x, const double* y, std::size_t n, double alpha,
+                  double beta, double* out) {
+  k.axpby_f64(x, y, n, alpha, beta, out);
 }
 inline void cosine_rows(const Kernels& k, const float* a, std::size_t a_stride, const float* b,
                         std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
