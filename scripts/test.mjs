@@ -45,6 +45,10 @@ for (const backend of ['simd', 'scalar']) {
   step(`js: node --test (${backend})`, () =>
     run(process.execPath, ['--test', ...jsTests], { env: { ...process.env, COSSIM_BACKEND: backend } }));
 }
+step('types: tsc --noEmit on tests/types/usage.ts', () =>
+  run(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join('tests', 'types', 'tsconfig.json')]));
+step('bench: smoke run (every workload once, tiny sizes)', () =>
+  run(process.execPath, [path.join('bench', 'run.mjs'), '--smoke']));
 step('browser: headless Chromium (both builds)', () =>
   run(process.execPath, [path.join('tests', 'browser', 'run.mjs')]));
 step('examples: demo/examples.mjs', () => run(process.execPath, [path.join('demo', 'examples.mjs')]));
