@@ -5,6 +5,9 @@
 #include "cossim/kernels.h"
 #include "cosine_rows-inl.h"
 
+#include <array>
+#include <utility>
+
 #if COSSIM_HAVE_SIMD128
 
 #if defined(__wasm_simd128__)
@@ -218,9 +221,134 @@ void axpby_f64_simd128(const double* x, const double* y, std::size_t n, double a
   for (; i < n; ++i) out[i] += alpha * x[i] + beta * y[i];
 }
 
+namespace {
+
+// Small rows (d <= 16, both operands contiguous): four rows per step and a single call for the
+// whole batch. Each row's whole vectors are summed lane-wise and its last d % 4 components are
+// gathered one row per lane; the four rows' lane sums are then reduced together by a transpose,
+// so no row pays a horizontal reduction of its own. A row's sums take at most d/4 + 3 f32
+// roundings, well inside the per-block bound of the long-row kernel. These are float32-only
+// kernels (the eps passed in is float32's), so the finish may run in f32 too.
+struct RowVectors {
+  v128_t dot, aa, bb;
+};
+
+template <int D>
+inline RowVectors row_vectors(const float* a, const float* b) {
+  RowVectors v{wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f)};
+  for (int c = 0; c + 4 <= D; c += 4) {
+    const v128_t x = wasm_v128_load(a + c), y = wasm_v128_load(b + c);
+    v.dot = wasm_f32x4_add(v.dot, wasm_f32x4_mul(x, y));
+    v.aa = wasm_f32x4_add(v.aa, wasm_f32x4_mul(x, x));
+    v.bb = wasm_f32x4_add(v.bb, wasm_f32x4_mul(y, y));
+  }
+  return v;
+}
+
+// [Σ lanes of p, Σ lanes of q, ...] folded pairwise: (p, q) -> [p0+p2, p1+p3, q0+q2, q1+q3].
+inline v128_t fold(v128_t p, v128_t q) {
+  return wasm_f32x4_add(wasm_i32x4_shuffle(p, q, 0, 1, 4, 5), wasm_i32x4_shuffle(p, q, 2, 3, 6, 7));
+}
+inline v128_t finish_fold(v128_t p01, v128_t p23) {
+  return wasm_f32x4_add(wasm_i32x4_shuffle(p01, p23, 0, 2, 4, 6),
+                        wasm_i32x4_shuffle(p01, p23, 1, 3, 5, 7));
+}
+
+// Rows of 1-3 components: four rows are 1-3 contiguous vectors, de-interleaved by shuffles into
+// one vector per component (lane i = row i).
+template <int D>
+inline void load_components(const float* p, v128_t* c) {
+  if constexpr (D == 1) {
+    c[0] = wasm_v128_load(p);
+  } else if constexpr (D == 2) {
+    const v128_t v0 = wasm_v128_load(p), v1 = wasm_v128_load(p + 4);
+    c[0] = wasm_i32x4_shuffle(v0, v1, 0, 2, 4, 6);
+    c[1] = wasm_i32x4_shuffle(v0, v1, 1, 3, 5, 7);
+  } else {
+    static_assert(D == 3, "1 to 3 components");
+    // v0 = [x0 y0 z0 x1], v1 = [y1 z1 x2 y2], v2 = [z2 x3 y3 z3]
+    const v128_t v0 = wasm_v128_load(p), v1 = wasm_v128_load(p + 4), v2 = wasm_v128_load(p + 8);
+    c[0] = wasm_i32x4_shuffle(wasm_i32x4_shuffle(v0, v1, 0, 3, 6, 7), v2, 0, 1, 2, 5);
+    c[1] = wasm_i32x4_shuffle(wasm_i32x4_shuffle(v0, v1, 1, 4, 7, 0), v2, 0, 1, 2, 6);
+    c[2] = wasm_i32x4_shuffle(wasm_i32x4_shuffle(v0, v1, 2, 5, 0, 0), v2, 0, 1, 4, 7);
+  }
+}
+
+template <int D>
+void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, double eps,
+                           double* out) {
+  constexpr int kWhole = D / 4 * 4;
+  const v128_t eps4 = wasm_f32x4_splat(static_cast<float>(eps));
+  std::size_t r = 0;
+  for (; r + 4 <= rows; r += 4, a += 4 * D, b += 4 * D, out += 4) {
+    v128_t d4 = wasm_f32x4_splat(0.0f), a4 = d4, b4 = d4;
+    if constexpr (D <= 3) {
+      v128_t x[D], y[D];
+      load_components<D>(a, x);
+      load_components<D>(b, y);
+      for (int j = 0; j < D; ++j) {
+        d4 = wasm_f32x4_add(d4, wasm_f32x4_mul(x[j], y[j]));
+        a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(x[j], x[j]));
+        b4 = wasm_f32x4_add(b4, wasm_f32x4_mul(y[j], y[j]));
+      }
+    } else if constexpr (kWhole > 0) {
+      const RowVectors r0 = row_vectors<D>(a, b), r1 = row_vectors<D>(a + D, b + D);
+      const v128_t dot01 = fold(r0.dot, r1.dot), aa01 = fold(r0.aa, r1.aa), bb01 = fold(r0.bb, r1.bb);
+      const RowVectors r2 = row_vectors<D>(a + 2 * D, b + 2 * D);
+      const RowVectors r3 = row_vectors<D>(a + 3 * D, b + 3 * D);
+      d4 = finish_fold(dot01, fold(r2.dot, r3.dot));
+      a4 = finish_fold(aa01, fold(r2.aa, r3.aa));
+      b4 = finish_fold(bb01, fold(r2.bb, r3.bb));
+    }
+    for (int j = D <= 3 ? D : kWhole; j < D; ++j) {  // the last d % 4 components, one per lane
+      const v128_t x = wasm_f32x4_make(a[j], a[D + j], a[2 * D + j], a[3 * D + j]);
+      const v128_t y = wasm_f32x4_make(b[j], b[D + j], b[2 * D + j], b[3 * D + j]);
+      d4 = wasm_f32x4_add(d4, wasm_f32x4_mul(x, y));
+      a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(x, x));
+      b4 = wasm_f32x4_add(b4, wasm_f32x4_mul(y, y));
+    }
+    // The finish in f32x4 (one sqrt pair and one divide for four rows: f64x2 sqrt/div made it
+    // the bottleneck at d <= 4); correctly rounded sqrt and div keep it within ~3 ulp of f32.
+    // pmax(ss, eps) = ss < eps ? eps : ss keeps a NaN sum of squares NaN, as inv_norm does.
+    const v128_t norms = wasm_f32x4_mul(wasm_f32x4_sqrt(wasm_f32x4_pmax(a4, eps4)),
+                                        wasm_f32x4_sqrt(wasm_f32x4_pmax(b4, eps4)));
+    const v128_t cos4 = wasm_f32x4_div(d4, norms);
+    wasm_v128_store(out, wasm_f64x2_promote_low_f32x4(cos4));
+    wasm_v128_store(out + 2, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(cos4, cos4, 2, 3, 2, 3)));
+    // f32 squares overflow for |x| >~ 1.8e19 (and NaN/Inf inputs land here): redo in double.
+    const v128_t sums = wasm_f32x4_add(wasm_f32x4_add(a4, b4), d4);
+    if (!wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(sums, sums), wasm_f32x4_splat(0.0f)))) {
+      for (int i = 0; i < 4; ++i) {
+        const RowSums s = row_sums_f32_scalar(a + i * D, b + i * D, D);
+        out[i] = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
+      }
+    }
+  }
+  for (; r < rows; ++r, a += D, b += D, ++out) {
+    const RowSums s = row_sums_f32_scalar(a, b, D);
+    *out = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
+  }
+}
+
+using SmallRowsFn = void (*)(const float*, const float*, std::size_t, double, double*);
+
+template <std::size_t... D>
+constexpr auto make_small_table(std::index_sequence<D...>) {
+  return std::array<SmallRowsFn, sizeof...(D)>{cosine_rows_small_f32<static_cast<int>(D) + 1>...};
+}
+
+constexpr std::size_t kSmallMax = 16;
+constexpr auto kSmallRows = make_small_table(std::make_index_sequence<kSmallMax>{});
+
+}  // namespace
+
 void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* b,
                              std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
                              double* out) {
+  if (d >= 1 && d <= kSmallMax && a_stride == d && b_stride == d) {
+    kSmallRows[d - 1](a, b, rows, eps, out);
+    return;
+  }
   internal::cosine_rows<float, row_sums_f32_simd128, row_dot_ss_f32_simd128>(
       a, a_stride, b, b_stride, rows, d, eps, out);
 }
