@@ -23,8 +23,10 @@ const REDUCTION_NONE = 1;  // cossim::Reduction::kNone
 const CACHE_LIMIT = 64;
 const nativeLosses = new Map();
 
-export function nativeLoss(reductionCode, flavor, axes) {
-  const key = `${flavor}|${reductionCode}|${axes.join(',')}`;
+export const nativeKey = (reductionCode, flavor, axes) => `${flavor}|${reductionCode}|${axes.join(',')}`;
+
+// The bound object for a configuration; `key` is nativeKey(...) of it (computed once by callers).
+export function nativeLoss(key, reductionCode, flavor, axes) {
   let loss = nativeLosses.get(key);
   if (loss === undefined) {
     if (nativeLosses.size >= CACHE_LIMIT) {
@@ -120,6 +122,7 @@ export class CosineSimilarity {
     // Python's None, as Keras would print it in its error message (Keras 3 accepts it as 'none').
     this.reductionCode = requireNative().parseReduction(reduction === null ? 'None' : reduction, flavor);
     this.flavorCode = flavor;
+    this.key = nativeKey(this.reductionCode, flavor, this.axes);
   }
 
   // -> a number, or { data, shape } for reduction 'none' (and for Keras 3's unreduced [0]
@@ -130,9 +133,13 @@ export class CosineSimilarity {
     const p = toTensor(yPred, 'y_pred');
     const w = sampleWeight === undefined || sampleWeight === null
       ? null : toTensor(sampleWeight, 'sample_weight');
-    const bound = nativeLoss(this.reductionCode, this.flavorCode, this.axes);
-    const result = n.run(bound, 'call', [t, p, w], computationDtype(this.dtypeCode, p));
-    return this.reductionCode === REDUCTION_NONE || result.shape.length > 0 ? result : result.data[0];
+    const dtype = computationDtype(this.dtypeCode, p);
+    n.invoke(nativeLoss(this.key, this.reductionCode, this.flavorCode, this.axes), 'call', [t, p, w], dtype);
+    if (this.reductionCode !== REDUCTION_NONE) {
+      const value = n.scalarResult(dtype);
+      if (value !== undefined) return value;
+    }
+    return n.result(dtype);
   }
 
   // d(loss output)/d yPred as { data, shape } (yPred's shape, the computation dtype). options.dy:
@@ -157,7 +164,7 @@ export class CosineSimilarity {
       ? null : toTensor(sampleWeight, 'sample_weight');
     const g = dy === undefined || dy === null ? null : toTensor(dy, 'dy');
     const dtype = computationDtype(this.dtypeCode, p);
-    n.invoke(nativeLoss(this.reductionCode, this.flavorCode, this.axes), 'gradient', [t, p, w, g], dtype, bits);
+    n.invoke(nativeLoss(this.key, this.reductionCode, this.flavorCode, this.axes), 'gradient', [t, p, w, g], dtype, bits);
     const result = n.result(dtype);
     const value = this.reductionCode === REDUCTION_NONE || result.shape.length > 0 ? result : result.data[0];
     const [gt, gp] = n.gradients([bits & 1 ? t.data.length : null, bits & 2 ? p.data.length : null], dtype);

@@ -3,7 +3,7 @@
 // running state, a pair of float64 numbers { total, count }, so states merge by addition and
 // serialise as JSON.
 import {
-  checkOptions, computationDtype, nativeLoss, normalizeAxis, parseDtype, parseFlavor,
+  checkOptions, computationDtype, nativeKey, nativeLoss, normalizeAxis, parseDtype, parseFlavor,
   requireNative,
 } from './losses.mjs';
 import { describe, toTensor } from './tensor.mjs';
@@ -35,6 +35,7 @@ export class CosineSimilarity {
     this.flavor = flavor;
     this.total = 0;
     this.count = 0;
+    this.key = nativeKey(REDUCTION_NONE, this.flavorCode, this.axes);
   }
 
   // Adds a batch. sampleWeight: a number, a tensor-like, or undefined/null for none.
@@ -44,7 +45,7 @@ export class CosineSimilarity {
     const p = toTensor(yPred, 'y_pred');
     const w = sampleWeight === undefined || sampleWeight === null
       ? null : toTensor(sampleWeight, 'sample_weight');
-    n.invoke(nativeLoss(REDUCTION_NONE, this.flavorCode, this.axes), 'metric', [t, p, w],
+    n.invoke(nativeLoss(this.key, REDUCTION_NONE, this.flavorCode, this.axes), 'metric', [t, p, w],
       computationDtype(this.dtypeCode, p));
     const [total, count] = n.metricUpdate();
     this.total += total;

@@ -135,6 +135,13 @@ export class Native {
     return this.result(dtype);
   }
 
+  // The last call's result when it is a scalar (rank 0), read in place; undefined otherwise.
+  scalarResult(dtype) {
+    const io = this.views().io;
+    if (io[W_OUT + 1] !== 0) return undefined;
+    return this.heap[dtype][(io[W_OUT] >>> 0) / (dtype === DTYPE_F64 ? 8 : 4)];
+  }
+
   // The gradients of the last gradient() call, copied out: [d/dy_true | null, d/dy_pred | null],
   // each with the length of its input.
   gradients(lengths, dtype) {

@@ -1,7 +1,7 @@
 // similarity(a, b, { axis }): +cos per sample with the loss's rules (the 'none' loss negated,
 // without weights), through the same C++ core.
 import { DTYPE_F32, DTYPE_F64 } from './native.mjs';
-import { nativeLoss, normalizeAxis } from './losses.mjs';
+import { nativeKey, nativeLoss, normalizeAxis } from './losses.mjs';
 import { describe, toTensor } from './tensor.mjs';
 
 let native = null;
@@ -23,6 +23,6 @@ export function similarity(a, b, options = {}) {
   const t = toTensor(a, 'a');
   const p = toTensor(b, 'b');
   const dtype = p.data instanceof Float64Array ? DTYPE_F64 : DTYPE_F32;
-  const bound = nativeLoss(REDUCTION_NONE, 0, axes);
+  const bound = nativeLoss(nativeKey(REDUCTION_NONE, 0, axes), REDUCTION_NONE, 0, axes);
   return native.run(bound, 'similarity', [t, p, null], dtype);
 }

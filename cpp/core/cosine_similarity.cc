@@ -276,7 +276,16 @@ Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
   if (y_true.dtype != y_pred.dtype) {
     return Status::Invalid("y_true and y_pred must have the same dtype (the caller casts)");
   }
-  COSSIM_RETURN_IF_ERROR(plan_cosine(y_true.shape, y_pred.shape, axes, &ws->plan, flavor));
+  if (!(ws->plan_valid && ws->planned_flavor == flavor && ws->planned_true == y_true.shape &&
+        ws->planned_pred == y_pred.shape && ws->planned_axes == axes)) {
+    ws->plan_valid = false;
+    COSSIM_RETURN_IF_ERROR(plan_cosine(y_true.shape, y_pred.shape, axes, &ws->plan, flavor));
+    ws->planned_true = y_true.shape;
+    ws->planned_pred = y_pred.shape;
+    ws->planned_axes = axes;
+    ws->planned_flavor = flavor;
+    ws->plan_valid = true;
+  }
   const std::int64_t n = num_elements(ws->plan.per_sample_shape);
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->per_sample, n, sizeof(double)));
   double* out = ws->per_sample.as<double>();

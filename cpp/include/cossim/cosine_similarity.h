@@ -64,6 +64,12 @@ struct Workspace {
   Buffer grad_true, grad_pred;                      // gradient.cc: the gradients, output dtype
   CosinePlan plan;
   WeightPlan weight_plan;
+  // What `plan` was made for: a call with the same shapes, axes and flavour reuses it (the plan
+  // is most of the fixed cost of a small call).
+  Shape planned_true, planned_pred;
+  std::vector<std::int64_t> planned_axes;
+  Flavor planned_flavor = Flavor::kKeras2;
+  bool plan_valid = false;
 };
 
 // Gradients of a call; each points into the Workspace (null when not requested) and has the
