@@ -5,10 +5,11 @@ import { Native } from './native.mjs';
 import { bindNative, CosineSimilarity, Reduction, cosineSimilarity } from './losses.mjs';
 import { alloc, bindHeap, HeapTensor } from './heap.mjs';
 import { bindSimilarity, similarity } from './similarity.mjs';
+import { bindSearch, pairwise, topK } from './search.mjs';
 export { metrics } from './metrics.mjs';
 
 export { tensor } from './tensor.mjs';
-export { CosineSimilarity, Reduction, alloc, HeapTensor, similarity };
+export { CosineSimilarity, Reduction, alloc, HeapTensor, similarity, pairwise, topK };
 export const losses = Object.freeze({ CosineSimilarity, cosineSimilarity });
 
 let native = null;
@@ -23,6 +24,7 @@ export async function ready(options) {
     bindNative(native);
     bindHeap(native);
     bindSimilarity(native);
+    bindSearch(native);
   }
 }
 
@@ -45,9 +47,10 @@ export function heapBytes() {
 // the same module.
 export const internal = Object.freeze({
   sum(heapTensor) {
-    if (!(heapTensor instanceof HeapTensor) || heapTensor.disposed) {
-      throw new TypeError('internal.sum() takes a live heap tensor from alloc()');
+    if (!(heapTensor instanceof HeapTensor)) {
+      throw new TypeError('internal.sum() takes a heap tensor from alloc()');
     }
+    if (heapTensor.disposed) throw new Error('internal.sum(): the heap tensor was disposed');
     return requireNative('internal.sum()').module.sum(heapTensor.address, heapTensor.length,
       heapTensor.dtype === 'float64' ? 1 : 0);
   },

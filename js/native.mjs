@@ -16,7 +16,8 @@ const W_HAS_DY = W_DY + SLOT_WORDS;
 const W_WRT = W_HAS_DY + 1;
 const W_GRAD_TRUE = W_WRT + 1;
 const W_GRAD_PRED = W_GRAD_TRUE + 1;
-const IO_WORDS = W_GRAD_PRED + 1;
+const W_OUT_INDICES = W_GRAD_PRED + 1;
+const IO_WORDS = W_OUT_INDICES + 1;
 // Where each input tensor's descriptor goes: y_true, y_pred, sample_weight, dy.
 const SLOT_AT = [W_TENSORS, W_TENSORS + SLOT_WORDS, W_TENSORS + 2 * SLOT_WORDS, W_DY];
 
@@ -88,7 +89,7 @@ export class Native {
   // from toTensor); `wrt` is the gradient's bit set (1: y_true, 2: y_pred). Inputs are
   // staged into the heap and cast to `dtype` here, except heap tensors of that dtype, which are
   // passed by address. Throws the core's message on error.
-  invoke(bound, method, tensors, dtype, wrt = 0) {
+  invoke(bound, method, tensors, dtype, wrt = 0, arg = undefined) {
     const shift = dtype === DTYPE_F64 ? 3 : 2;
     const inPlace = (t) => t.heap !== undefined && t.heap.dtype === DTYPE_NAMES[dtype];
     let total = 0;
@@ -116,7 +117,8 @@ export class Native {
       io[w + 1] = t.shape.length;
       for (let i = 0; i < t.shape.length; i++) io[w + 2 + i] = t.shape[i];
     }
-    if (bound[method]() !== 0) throw this.fail(Error);
+    const status = arg === undefined ? bound[method]() : bound[method](arg);  // Embind checks arity
+    if (status !== 0) throw this.fail(Error);
   }
 
   // The result of the last call, copied out: { data: Float32Array | Float64Array, shape }.
@@ -133,6 +135,13 @@ export class Native {
   run(bound, method, tensors, dtype) {
     this.invoke(bound, method, tensors, dtype);
     return this.result(dtype);
+  }
+
+  // Top-k row indices of the last topK() call, copied out (`n` of them).
+  indices(n) {
+    const io = this.views().io;
+    const first = (io[W_OUT_INDICES] >>> 0) / 4;
+    return new Int32Array(this.buffer, 0).slice(first, first + n);
   }
 
   // The last call's result when it is a scalar (rank 0), read in place; undefined otherwise.

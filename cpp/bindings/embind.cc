@@ -11,6 +11,7 @@
 
 #include "cossim/cosine_similarity.h"
 #include "cossim/metric.h"
+#include "cossim/search.h"
 #include "io_block.h"
 
 namespace cossim {
@@ -25,6 +26,7 @@ Workspace g_workspace;
 std::string g_last_error;
 double g_metric_update[2];  // Δtotal, Δcount of the last metric() call
 Result g_result;
+SearchWorkspace g_search_workspace;
 
 int fail(const Status& status) {
   g_last_error = status.message();
@@ -163,6 +165,44 @@ std::uintptr_t stage(double bytes) {
   return reinterpret_cast<std::uintptr_t>(g_staging.data());
 }
 
+// pairwise(a, b): IoBlock slots y_true = a [m,d], y_pred = b [n,d]; result [m,n] in `out`.
+int pairwise() {
+  const DType dtype = g_io.dtype == 1 ? DType::kFloat64 : DType::kFloat32;
+  for (int s = 0; s < 2; ++s) {
+    const Status st = check_slot(g_io.tensors[s], s == 0 ? "a" : "b");
+    if (!st.ok()) return fail(st);
+  }
+  const Status st = pairwise_cosine(view_of(kYTrue, dtype), view_of(kYPred, dtype),
+                                    default_search_kernels(), &g_search_workspace, &g_result);
+  if (!st.ok()) return fail(st);
+  write_result(g_result);
+  return 0;
+}
+
+// topK(k): IoBlock slots y_true = query [d] or [q,d], y_pred = table [n,d]; values in `out`,
+// indices at out_indices.
+int top_k(double k) {
+  if (!(k >= 0) || k != static_cast<double>(static_cast<std::int64_t>(k))) {
+    return fail(Status::Invalid("topK: k must be a non-negative integer"));
+  }
+  const DType dtype = g_io.dtype == 1 ? DType::kFloat64 : DType::kFloat32;
+  for (int s = 0; s < 2; ++s) {
+    const Status st = check_slot(g_io.tensors[s], s == 0 ? "query" : "table");
+    if (!st.ok()) return fail(st);
+  }
+  TopKResult r;
+  const Status st = top_k_cosine(view_of(kYTrue, dtype), view_of(kYPred, dtype),
+                                 static_cast<std::int64_t>(k), default_search_kernels(),
+                                 &g_search_workspace, &r);
+  if (!st.ok()) return fail(st);
+  g_result.dtype = r.dtype;
+  g_result.shape = r.shape;
+  g_result.data = r.values;
+  write_result(g_result);
+  g_io.out_indices = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(r.indices));
+  return 0;
+}
+
 // Heap tensors (alloc() in JS): 16-byte aligned blocks the user fills in place; 0 on failure.
 std::uintptr_t alloc_bytes(double bytes) {
   if (!(bytes >= 0) || bytes > 4294967295.0) return 0;
@@ -202,6 +242,8 @@ EMSCRIPTEN_BINDINGS(cossim) {
       .function("metric", &LossBinding::metric)
       .function("gradient", &LossBinding::gradient);
   emscripten::function("metricUpdate", &metric_update_address);
+  emscripten::function("pairwise", &pairwise);
+  emscripten::function("topK", &top_k);
   emscripten::function("alloc", &alloc_bytes);
   emscripten::function("free", &free_bytes);
   emscripten::function("sum", &sum_elements);

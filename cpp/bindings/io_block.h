@@ -34,6 +34,7 @@ struct IoBlock {
   std::int32_t wrt;            // in: bit 0 = y_true, bit 1 = y_pred
   std::uint32_t grad_true;     // out: d/dy_true, y_true's shape and the computation dtype
   std::uint32_t grad_pred;     // out: d/dy_pred
+  std::uint32_t out_indices;   // out: top-k row indices (int32), shaped like `out`
 };
 
 inline constexpr std::size_t kSlotWords = 2 + kMaxRank;
