@@ -630,6 +630,26 @@ export interface TopKResult {
 export declare function topK(query: TensorLike, table: TensorLike, k: number): TopKResult;
 
 // ---------------------------------------------------------------------------------------------
+// TensorFlow.js
+// ---------------------------------------------------------------------------------------------
+
+/** The slice of the TensorFlow.js namespace that {@link tfjsLoss} uses. */
+export interface TfLike {
+  customGrad(f: (...args: any[]) => { value: any; gradFunc: (dy: any, saved: any[]) => any }): (...args: any[]) => any;
+  scalar(value: number): any;
+  tensor(values: Float32Array | Float64Array, shape: number[]): any;
+}
+
+/**
+ * A drop-in TensorFlow.js loss: `(yTrue, yPred) => tf.Tensor`, the Keras loss (-cos, reduced as
+ * configured) with its gradients from cossim's core through `tf.customGrad`, for
+ * `model.compile({ loss })` or `optimizer.minimize`. Pass your `tf` namespace; cossim does not
+ * depend on TF.js.
+ * @throws TypeError if `tf` has no `customGrad`; as {@link CosineSimilarity} for bad options.
+ */
+export declare function tfjsLoss(tf: TfLike, options?: CosineSimilarityOptions): (yTrue: any, yPred: any) => any;
+
+// ---------------------------------------------------------------------------------------------
 // Benchmark probes
 // ---------------------------------------------------------------------------------------------
 

@@ -2,11 +2,11 @@
 // `npm run typecheck` (tsc -p tests/types/tsconfig.json). Lines under @ts-expect-error must NOT type-check.
 import {
   ready, backend, heapBytes, tensor, Reduction, CosineSimilarity, losses, metrics, alloc, HeapTensor,
-  similarity, pairwise, topK, internal,
+  similarity, pairwise, topK, internal, tfjsLoss,
 } from 'cossim';
 import type {
   AnyCosineSimilarity, Backend, CosineSimilarityOptions, Dtype, Keras2LossConfig, Keras3LossConfig,
-  MetricConfig, MetricState, Result, TensorLike, TopKResult, Tensor, BothGradients, Wrt,
+  MetricConfig, MetricState, Result, TensorLike, TopKResult, Tensor, BothGradients, Wrt, TfLike,
 } from 'cossim';
 
 // Exact type equality, so that the checks below pin types rather than mere assignability.
@@ -250,3 +250,8 @@ const scores: Float32Array | Float64Array = top.values;
 topK([1, 0, 0], [[1, 0, 0]], '3');
 
 export {};
+
+// tfjsLoss: the TF.js namespace is passed in; options are the loss's.
+declare const tfNamespace: TfLike;
+const tfLoss = tfjsLoss(tfNamespace, { axis: 1, reduction: 'sum' });
+void tfLoss;
