@@ -5,8 +5,6 @@
 #include "cossim/kernels.h"
 #include "cosine_rows-inl.h"
 
-#include <array>
-#include <utility>
 
 #if COSSIM_HAVE_SIMD128
 
@@ -233,10 +231,9 @@ struct RowVectors {
   v128_t dot, aa, bb;
 };
 
-template <int D>
-inline RowVectors row_vectors(const float* a, const float* b) {
+inline RowVectors row_vectors(const float* a, const float* b, int d) {
   RowVectors v{wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f)};
-  for (int c = 0; c + 4 <= D; c += 4) {
+  for (int c = 0; c + 4 <= d; c += 4) {
     const v128_t x = wasm_v128_load(a + c), y = wasm_v128_load(b + c);
     v.dot = wasm_f32x4_add(v.dot, wasm_f32x4_mul(x, y));
     v.aa = wasm_f32x4_add(v.aa, wasm_f32x4_mul(x, x));
@@ -274,15 +271,18 @@ inline void load_components(const float* p, v128_t* c) {
   }
 }
 
+// D > 0: the row length known at compile time (fully unrolled); D == 0: any d in 4..16 at run
+// time (one instantiation instead of a dozen: code size is part of the budget).
 template <int D>
-void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, double eps,
-                           double* out) {
-  constexpr int kWhole = D / 4 * 4;
+void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, int d_runtime,
+                           double eps, double* out) {
+  const int d = D > 0 ? D : d_runtime;
+  const int whole = d / 4 * 4;
   const v128_t eps4 = wasm_f32x4_splat(static_cast<float>(eps));
   std::size_t r = 0;
-  for (; r + 4 <= rows; r += 4, a += 4 * D, b += 4 * D, out += 4) {
+  for (; r + 4 <= rows; r += 4, a += 4 * d, b += 4 * d, out += 4) {
     v128_t d4 = wasm_f32x4_splat(0.0f), a4 = d4, b4 = d4;
-    if constexpr (D <= 3) {
+    if constexpr (D > 0 && D <= 3) {
       v128_t x[D], y[D];
       load_components<D>(a, x);
       load_components<D>(b, y);
@@ -291,18 +291,18 @@ void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, dou
         a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(x[j], x[j]));
         b4 = wasm_f32x4_add(b4, wasm_f32x4_mul(y[j], y[j]));
       }
-    } else if constexpr (kWhole > 0) {
-      const RowVectors r0 = row_vectors<D>(a, b), r1 = row_vectors<D>(a + D, b + D);
+    } else {
+      const RowVectors r0 = row_vectors(a, b, d), r1 = row_vectors(a + d, b + d, d);
       const v128_t dot01 = fold(r0.dot, r1.dot), aa01 = fold(r0.aa, r1.aa), bb01 = fold(r0.bb, r1.bb);
-      const RowVectors r2 = row_vectors<D>(a + 2 * D, b + 2 * D);
-      const RowVectors r3 = row_vectors<D>(a + 3 * D, b + 3 * D);
+      const RowVectors r2 = row_vectors(a + 2 * d, b + 2 * d, d);
+      const RowVectors r3 = row_vectors(a + 3 * d, b + 3 * d, d);
       d4 = finish_fold(dot01, fold(r2.dot, r3.dot));
       a4 = finish_fold(aa01, fold(r2.aa, r3.aa));
       b4 = finish_fold(bb01, fold(r2.bb, r3.bb));
     }
-    for (int j = D <= 3 ? D : kWhole; j < D; ++j) {  // the last d % 4 components, one per lane
-      const v128_t x = wasm_f32x4_make(a[j], a[D + j], a[2 * D + j], a[3 * D + j]);
-      const v128_t y = wasm_f32x4_make(b[j], b[D + j], b[2 * D + j], b[3 * D + j]);
+    for (int j = (D > 0 && D <= 3) ? d : whole; j < d; ++j) {  // the last d % 4, one per lane
+      const v128_t x = wasm_f32x4_make(a[j], a[d + j], a[2 * d + j], a[3 * d + j]);
+      const v128_t y = wasm_f32x4_make(b[j], b[d + j], b[2 * d + j], b[3 * d + j]);
       d4 = wasm_f32x4_add(d4, wasm_f32x4_mul(x, y));
       a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(x, x));
       b4 = wasm_f32x4_add(b4, wasm_f32x4_mul(y, y));
@@ -319,26 +319,18 @@ void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, dou
     const v128_t sums = wasm_f32x4_add(wasm_f32x4_add(a4, b4), d4);
     if (!wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(sums, sums), wasm_f32x4_splat(0.0f)))) {
       for (int i = 0; i < 4; ++i) {
-        const RowSums s = row_sums_f32_scalar(a + i * D, b + i * D, D);
+        const RowSums s = row_sums_f32_scalar(a + i * d, b + i * d, d);
         out[i] = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
       }
     }
   }
-  for (; r < rows; ++r, a += D, b += D, ++out) {
-    const RowSums s = row_sums_f32_scalar(a, b, D);
+  for (; r < rows; ++r, a += d, b += d, ++out) {
+    const RowSums s = row_sums_f32_scalar(a, b, d);
     *out = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
   }
 }
 
-using SmallRowsFn = void (*)(const float*, const float*, std::size_t, double, double*);
-
-template <std::size_t... D>
-constexpr auto make_small_table(std::index_sequence<D...>) {
-  return std::array<SmallRowsFn, sizeof...(D)>{cosine_rows_small_f32<static_cast<int>(D) + 1>...};
-}
-
 constexpr std::size_t kSmallMax = 16;
-constexpr auto kSmallRows = make_small_table(std::make_index_sequence<kSmallMax>{});
 
 }  // namespace
 
@@ -346,8 +338,16 @@ void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* 
                              std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
                              double* out) {
   if (d >= 1 && d <= kSmallMax && a_stride == d && b_stride == d) {
-    kSmallRows[d - 1](a, b, rows, eps, out);
-    return;
+    const int n = static_cast<int>(d);
+    switch (n) {  // compile-time lengths for the common small embeddings, run-time for the rest
+      case 1: return cosine_rows_small_f32<1>(a, b, rows, n, eps, out);
+      case 2: return cosine_rows_small_f32<2>(a, b, rows, n, eps, out);
+      case 3: return cosine_rows_small_f32<3>(a, b, rows, n, eps, out);
+      case 4: return cosine_rows_small_f32<4>(a, b, rows, n, eps, out);
+      case 8: return cosine_rows_small_f32<8>(a, b, rows, n, eps, out);
+      case 16: return cosine_rows_small_f32<16>(a, b, rows, n, eps, out);
+      default: return cosine_rows_small_f32<0>(a, b, rows, n, eps, out);
+    }
   }
   internal::cosine_rows<float, row_sums_f32_simd128, row_dot_ss_f32_simd128>(
       a, a_stride, b, b_stride, rows, d, eps, out);
