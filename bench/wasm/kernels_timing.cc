@@ -73,9 +73,10 @@ int main() {
     const double unblocked = median_ms(f32_unblocked, a.data(), b.data(), rows, d);
     const double scalar = median_ms(cossim::row_sums_f32_scalar, a.data(), b.data(), rows, d);
     const double f64 = median_ms(cossim::row_sums_f64_simd128, a64.data(), b64.data(), rows, d);
-    std::printf("%s  {\"rows\": %zu, \"d\": %zu, \"f32_simd128_ms\": %.4f, \"f32_unblocked_ms\": %.4f, "
-                "\"f32_scalar_ms\": %.4f, \"f64_simd128_ms\": %.4f}",
-                first ? "" : ",\n", rows, d, blocked, unblocked, scalar, f64);
+    std::printf(
+        "%s  {\"rows\": %zu, \"d\": %zu, \"f32_simd128_ms\": %.4f, \"f32_unblocked_ms\": %.4f, "
+        "\"f32_scalar_ms\": %.4f, \"f64_simd128_ms\": %.4f}",
+        first ? "" : ",\n", rows, d, blocked, unblocked, scalar, f64);
     first = false;
   }
   std::printf("\n]\n");

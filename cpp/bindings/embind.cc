@@ -111,8 +111,9 @@ class LossBinding {
     const DType dtype = g_views[kYPred].dtype;
     const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
     MetricUpdate update;
-    const Status done = cosine_metric_update(g_views[kYTrue], g_views[kYPred], weight, loss_.axes(),
-                                             loss_.flavor(), default_kernels(), &g_workspace, &update);
+    const Status done =
+        cosine_metric_update(g_views[kYTrue], g_views[kYPred], weight, loss_.axes(), loss_.flavor(),
+                             default_kernels(), &g_workspace, &update);
     if (!done.ok()) return fail(done);
     g_metric_update[0] = update.total;
     g_metric_update[1] = update.count;
@@ -191,9 +192,9 @@ int top_k(double k) {
     if (!st.ok()) return fail(st);
   }
   TopKResult r;
-  const Status st = top_k_cosine(view_of(kYTrue, dtype), view_of(kYPred, dtype),
-                                 static_cast<std::int64_t>(k), default_search_kernels(),
-                                 &g_search_workspace, &r);
+  const Status st =
+      top_k_cosine(view_of(kYTrue, dtype), view_of(kYPred, dtype), static_cast<std::int64_t>(k),
+                   default_search_kernels(), &g_search_workspace, &r);
   if (!st.ok()) return fail(st);
   g_result.dtype = r.dtype;
   g_result.shape = r.shape;

@@ -27,20 +27,21 @@ struct IoBlock {
   TensorSlot tensors[3];    // in: y_true, y_pred, sample_weight
   std::int32_t n_axes;      // in, for the constructor: the axis list
   std::int32_t axes[kMaxRank];
-  TensorSlot out;           // out: the result (data points into the core's workspace)
+  TensorSlot out;  // out: the result (data points into the core's workspace)
   // Gradients: the upstream gradient and what to differentiate with respect to.
-  TensorSlot dy;               // in: shaped like the loss output
-  std::int32_t has_dy;         // in: 0 = ones (the sum of the outputs)
-  std::int32_t wrt;            // in: bit 0 = y_true, bit 1 = y_pred
-  std::uint32_t grad_true;     // out: d/dy_true, y_true's shape and the computation dtype
-  std::uint32_t grad_pred;     // out: d/dy_pred
-  std::uint32_t out_indices;   // out: top-k row indices (int32), shaped like `out`
+  TensorSlot dy;              // in: shaped like the loss output
+  std::int32_t has_dy;        // in: 0 = ones (the sum of the outputs)
+  std::int32_t wrt;           // in: bit 0 = y_true, bit 1 = y_pred
+  std::uint32_t grad_true;    // out: d/dy_true, y_true's shape and the computation dtype
+  std::uint32_t grad_pred;    // out: d/dy_pred
+  std::uint32_t out_indices;  // out: top-k row indices (int32), shaped like `out`
 };
 
 inline constexpr std::size_t kSlotWords = 2 + kMaxRank;
 static_assert(sizeof(TensorSlot) == kSlotWords * 4, "TensorSlot must be packed int32 words");
 static_assert(offsetof(IoBlock, tensors) == 8, "layout mirrored in js/native.mjs");
-static_assert(offsetof(IoBlock, n_axes) == 8 + 3 * kSlotWords * 4, "layout mirrored in js/native.mjs");
+static_assert(offsetof(IoBlock, n_axes) == 8 + 3 * kSlotWords * 4,
+              "layout mirrored in js/native.mjs");
 static_assert(offsetof(IoBlock, out) == 8 + 3 * kSlotWords * 4 + 4 + kMaxRank * 4,
               "layout mirrored in js/native.mjs");
 static_assert(offsetof(IoBlock, dy) == offsetof(IoBlock, out) + kSlotWords * 4,

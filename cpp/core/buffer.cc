@@ -1,9 +1,9 @@
 #include "cossim/buffer.h"
 
-#include "cossim/tensor.h"
-
 #include <cstdlib>
 #include <string>
+
+#include "cossim/tensor.h"
 
 namespace cossim {
 
@@ -33,7 +33,8 @@ Status Buffer::reserve(std::size_t bytes) {
     data_ = std::aligned_alloc(kAlignment, want);
   }
   if (data_ == nullptr) {
-    return Status::OutOfMemory("Out of memory: could not allocate " + int_to_string(static_cast<std::int64_t>(bytes)) +
+    return Status::OutOfMemory("Out of memory: could not allocate " +
+                               int_to_string(static_cast<std::int64_t>(bytes)) +
                                " bytes of working memory");
   }
   capacity_ = want;

@@ -10,8 +10,8 @@
 namespace cossim {
 
 using internal::CompensatedSum;
-using internal::Odometer;
 using internal::gather;
+using internal::Odometer;
 using internal::reserve_elements;
 
 Status parse_reduction(std::string_view key, Reduction* out, Flavor flavor) {
@@ -43,8 +43,9 @@ Status parse_reduction(std::string_view key, Reduction* out, Flavor flavor) {
   } else if (key == "sum_over_batch_size") {
     *out = Reduction::kSumOverBatchSize;
   } else {
-    return Status::Invalid("Invalid Reduction Key: " + std::string(key) +
-                           ". Expected keys are \"('auto', 'none', 'sum', 'sum_over_batch_size')\"");
+    return Status::Invalid(
+        "Invalid Reduction Key: " + std::string(key) +
+        ". Expected keys are \"('auto', 'none', 'sum', 'sum_over_batch_size')\"");
   }
   return Status::Ok();
 }
@@ -80,10 +81,12 @@ Status fused_cosines(const T* t, const T* p, const Kernels& kernels, double eps,
                      double* values) {
   const CosinePlan& plan = ws->plan;
   if (!plan.rows_true.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(gather(t, plan.y_true, plan.rows_true.gather_perm, &ws->gathered_true, &t));
+    COSSIM_RETURN_IF_ERROR(
+        gather(t, plan.y_true, plan.rows_true.gather_perm, &ws->gathered_true, &t));
   }
   if (!plan.rows_pred.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
+    COSSIM_RETURN_IF_ERROR(
+        gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
   }
   // The innermost outer dim is one batch for the kernel set (contiguous or broadcast rows);
   // the odometer walks the dims above it.
@@ -97,8 +100,8 @@ Status fused_cosines(const T* t, const T* p, const Kernels& kernels, double eps,
   }
   Odometer<2> it;
   for (std::size_t j = 0; j + 1 < n_outer; ++j) {
-    it.add_dim(plan.outer[j], {plan.rows_true.outer_row_strides[j] * k,
-                               plan.rows_pred.outer_row_strides[j] * k});
+    it.add_dim(plan.outer[j],
+               {plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
   }
   for (it.start(); !it.done(); it.next()) {
     cosine_rows(kernels, t + it.offset(0), static_cast<std::size_t>(stride_t), p + it.offset(1),
@@ -203,7 +206,8 @@ Status reduce_typed(const double* values, const TensorView* weight, Reduction re
     }
     Odometer<2> it;
     for (std::size_t d = 0; d < full_shape.size(); ++d) {
-      it.add_dim(full_shape[d], {ws->weight_plan.loss_strides[d], ws->weight_plan.weight_strides[d]});
+      it.add_dim(full_shape[d],
+                 {ws->weight_plan.loss_strides[d], ws->weight_plan.weight_strides[d]});
     }
     for (it.start(); !it.done(); it.next()) {
       visit(-values[it.offset(0)] * static_cast<double>(w[it.offset(1)]));

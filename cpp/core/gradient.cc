@@ -38,9 +38,9 @@ Status upstream_gradient(const TensorView* weight, const TensorView* dy, Reducti
 
   const Shape& full = weight ? ws->weight_plan.result : losses;
   const std::int64_t n = num_elements(full);
-  const bool pass_through = reduction == Reduction::kNone ||
-                            (flavor == Flavor::kKeras3 &&
-                             (full.empty() || (full.size() == 1 && full[0] == 0)));
+  const bool pass_through =
+      reduction == Reduction::kNone ||
+      (flavor == Flavor::kKeras3 && (full.empty() || (full.size() == 1 && full[0] == 0)));
   const T* dyv = dy ? static_cast<const T*>(dy->data) : nullptr;
   double factor = 1.0;  // d(reduced output)/d(each weighted loss)
   if (pass_through) {
@@ -66,7 +66,8 @@ Status upstream_gradient(const TensorView* weight, const TensorView* dy, Reducti
   }
   // loss = -cos, so d/dcos = -d/dloss.
   if (!weight) {
-    for (std::int64_t i = 0; i < n; ++i) h[i] = -(pass_through && dy ? static_cast<double>(dyv[i]) : factor);
+    for (std::int64_t i = 0; i < n; ++i)
+      h[i] = -(pass_through && dy ? static_cast<double>(dyv[i]) : factor);
     return Status::Ok();
   }
   const T* w = static_cast<const T*>(weight->data);
@@ -94,17 +95,19 @@ Status fused_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool 
                       const Kernels& kernels, double eps, Workspace* ws, double* gt, double* gp) {
   const CosinePlan& plan = ws->plan;
   if (!plan.rows_true.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(gather(t, plan.y_true, plan.rows_true.gather_perm, &ws->gathered_true, &t));
+    COSSIM_RETURN_IF_ERROR(
+        gather(t, plan.y_true, plan.rows_true.gather_perm, &ws->gathered_true, &t));
   }
   if (!plan.rows_pred.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
+    COSSIM_RETURN_IF_ERROR(
+        gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
   }
   const std::int64_t k = plan.row_length;
   const auto n = static_cast<std::size_t>(k);
   Odometer<2> it;
   for (std::size_t j = 0; j < plan.outer.size(); ++j) {
-    it.add_dim(plan.outer[j], {plan.rows_true.outer_row_strides[j] * k,
-                               plan.rows_pred.outer_row_strides[j] * k});
+    it.add_dim(plan.outer[j],
+               {plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
   }
   for (it.start(); !it.done(); it.next(), ++h) {
     const T* tr = t + it.offset(0);
@@ -112,8 +115,10 @@ Status fused_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool 
     const RowSums s = row_sums(kernels, tr, pr, n);
     const double st = inv_norm(s.ss_a, eps), sp = inv_norm(s.ss_b, eps);
     const double c = *h * st * sp;
-    if (wrt_p) axpby(kernels, tr, pr, n, c, -c * s.dot * sp * sp * mask(s.ss_b, eps), gp + it.offset(1));
-    if (wrt_t) axpby(kernels, pr, tr, n, c, -c * s.dot * st * st * mask(s.ss_a, eps), gt + it.offset(0));
+    if (wrt_p)
+      axpby(kernels, tr, pr, n, c, -c * s.dot * sp * sp * mask(s.ss_b, eps), gp + it.offset(1));
+    if (wrt_t)
+      axpby(kernels, pr, tr, n, c, -c * s.dot * st * st * mask(s.ss_a, eps), gt + it.offset(0));
   }
   return Status::Ok();
 }
@@ -128,7 +133,8 @@ Status normalisation_backward(const T* x, const Shape& shape, const std::vector<
   const T* xr = x;
   if (layout.needs_gather) {
     COSSIM_RETURN_IF_ERROR(gather(x, shape, perm, &ws->gathered_true, &xr));
-    COSSIM_RETURN_IF_ERROR(gather(static_cast<const double*>(g), shape, perm, &ws->grad_scratch, &gr));
+    COSSIM_RETURN_IF_ERROR(
+        gather(static_cast<const double*>(g), shape, perm, &ws->grad_scratch, &gr));
   }
   double* out = const_cast<double*>(gr);  // row layout, written in place
   for (std::int64_t r = 0; r < layout.rows; ++r) {
@@ -149,8 +155,8 @@ Status normalisation_backward(const T* x, const Shape& shape, const std::vector<
 }
 
 template <typename T>
-Status general_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool wrt_p,
-                        double eps, Workspace* ws, double* gt, double* gp) {
+Status general_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool wrt_p, double eps,
+                        Workspace* ws, double* gt, double* gp) {
   const CosinePlan& plan = ws->plan;
   if (plan.row_length == 0) return Status::Ok();
   // Inverse norms of each operand over its own axes, in the keepdims layout.
@@ -159,7 +165,8 @@ Status general_gradient(const T* t, const T* p, const double* h, bool wrt_t, boo
     std::vector<int> perm;
     const RowLayout layout = row_layout(shape, axes, &perm);
     const T* xr = x;
-    if (layout.needs_gather) COSSIM_RETURN_IF_ERROR(gather(x, shape, perm, &ws->gathered_pred, &xr));
+    if (layout.needs_gather)
+      COSSIM_RETURN_IF_ERROR(gather(x, shape, perm, &ws->gathered_pred, &xr));
     COSSIM_RETURN_IF_ERROR(reserve_elements(out, layout.rows, sizeof(double)));
     for (std::int64_t r = 0; r < layout.rows; ++r) {
       CompensatedSum ss;
@@ -200,8 +207,10 @@ Status general_gradient(const T* t, const T* p, const double* h, bool wrt_t, boo
       ++h;
     }
   }
-  if (wrt_t) COSSIM_RETURN_IF_ERROR(normalisation_backward(t, plan.y_true, plan.axes_true, eps, ws, gt));
-  if (wrt_p) COSSIM_RETURN_IF_ERROR(normalisation_backward(p, plan.y_pred, plan.axes_pred, eps, ws, gp));
+  if (wrt_t)
+    COSSIM_RETURN_IF_ERROR(normalisation_backward(t, plan.y_true, plan.axes_true, eps, ws, gt));
+  if (wrt_p)
+    COSSIM_RETURN_IF_ERROR(normalisation_backward(p, plan.y_pred, plan.axes_pred, eps, ws, gp));
   return Status::Ok();
 }
 

@@ -46,7 +46,8 @@ Status gather(const T* src, const Shape& shape, const std::vector<int>& perm, Bu
   const std::int64_t inner_len = shape[perm.back()];
   const std::int64_t inner_stride = src_strides[perm.back()];
   Odometer<1> it;
-  for (std::size_t k = 0; k + 1 < perm.size(); ++k) it.add_dim(shape[perm[k]], {src_strides[perm[k]]});
+  for (std::size_t k = 0; k + 1 < perm.size(); ++k)
+    it.add_dim(shape[perm[k]], {src_strides[perm[k]]});
   for (it.start(); !it.done(); it.next()) {
     const T* s = src + it.offset(0);
     for (std::int64_t j = 0; j < inner_len; ++j) *dst++ = s[j * inner_stride];

@@ -43,15 +43,14 @@ Status resolve_axes(const std::vector<std::int64_t>& axes, const Shape& shape, c
     const std::int64_t r = axis < 0 ? axis + rank : axis;
     if (r < 0 || r >= rank) {
       return Status::Invalid("Invalid reduction dimension (" + int_to_string(axis) +
-                             " for input with " + int_to_string(rank) +
-                             " dimension(s)): axis " + int_to_string(axis) +
-                             " is out of range for " + what + " of shape " +
+                             " for input with " + int_to_string(rank) + " dimension(s)): axis " +
+                             int_to_string(axis) + " is out of range for " + what + " of shape " +
                              shape_to_string(shape));
     }
     if (std::find(resolved->begin(), resolved->end(), static_cast<int>(r)) != resolved->end()) {
-      return Status::Invalid("Invalid reduction arguments: Axes contains duplicate dimension: " +
-                             int_to_string(r) + " (for " + what + " of shape " +
-                             shape_to_string(shape) + ")");
+      return Status::Invalid(
+          "Invalid reduction arguments: Axes contains duplicate dimension: " + int_to_string(r) +
+          " (for " + what + " of shape " + shape_to_string(shape) + ")");
     }
     resolved->push_back(static_cast<int>(r));
   }
@@ -120,10 +119,9 @@ Status adjust_weight_rank(const Shape& losses, Shape* weight) {
   if (weight->size() == losses.size() + 1) {
     if (weight->back() != 1) {
       return Status::Invalid("Can not squeeze dim[" + int_to_string(weight->size() - 1) +
-                             "], expected a dimension of 1, got " +
-                             int_to_string(weight->back()) + " (sample_weight of shape " +
-                             shape_to_string(*weight) + " against losses of shape " +
-                             shape_to_string(losses) + ")");
+                             "], expected a dimension of 1, got " + int_to_string(weight->back()) +
+                             " (sample_weight of shape " + shape_to_string(*weight) +
+                             " against losses of shape " + shape_to_string(losses) + ")");
     }
     weight->pop_back();
   } else if (losses.size() == weight->size() + 1) {

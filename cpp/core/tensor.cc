@@ -12,7 +12,8 @@ std::string int_to_string(std::int64_t value) {
   char digits[24];
   int n = 0;
   // Work with the magnitude as unsigned so that INT64_MIN has no overflow.
-  std::uint64_t magnitude = value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+  std::uint64_t magnitude =
+      value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
   do {
     digits[n++] = static_cast<char>('0' + magnitude % 10);
     magnitude /= 10;

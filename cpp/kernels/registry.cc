@@ -5,19 +5,26 @@
 
 namespace cossim {
 
-
 const Kernels& scalar_kernels() {
-  static constexpr Kernels k{"scalar", row_sums_f32_scalar, row_sums_f64_scalar,
-                             cosine_rows_f32_scalar, cosine_rows_f64_scalar,
-                             axpby_f32_scalar,       axpby_f64_scalar};
+  static constexpr Kernels k{"scalar",
+                             row_sums_f32_scalar,
+                             row_sums_f64_scalar,
+                             cosine_rows_f32_scalar,
+                             cosine_rows_f64_scalar,
+                             axpby_f32_scalar,
+                             axpby_f64_scalar};
   return k;
 }
 
 #if COSSIM_HAVE_SIMD128
 const Kernels& simd128_kernels() {
-  static constexpr Kernels k{"simd128", row_sums_f32_simd128, row_sums_f64_simd128,
-                             cosine_rows_f32_simd128, cosine_rows_f64_simd128,
-                             axpby_f32_simd128,       axpby_f64_simd128};
+  static constexpr Kernels k{"simd128",
+                             row_sums_f32_simd128,
+                             row_sums_f64_simd128,
+                             cosine_rows_f32_simd128,
+                             cosine_rows_f64_simd128,
+                             axpby_f32_simd128,
+                             axpby_f64_simd128};
   return k;
 }
 #endif

@@ -1,8 +1,8 @@
 // Scalar row kernels: the fallback for engines without SIMD128 and the readable statement of what
 // every kernel computes. Kept genuinely scalar (the native build compiles this file with
 // auto-vectorisation off) so SIMD-vs-scalar tests and benchmarks compare what they claim to.
-#include "cossim/kernels.h"
 #include "cosine_rows-inl.h"
+#include "cossim/kernels.h"
 
 namespace cossim {
 namespace {
@@ -99,7 +99,7 @@ void cosine_rows_f32_scalar(const float* a, std::size_t a_stride, const float* b
                             std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
                             double* out) {
   internal::cosine_rows<float, row_sums_f32_scalar, row_dot_ss_f32_scalar>(a, a_stride, b, b_stride,
-                                                                          rows, d, eps, out);
+                                                                           rows, d, eps, out);
 }
 
 void cosine_rows_f64_scalar(const double* a, std::size_t a_stride, const double* b,

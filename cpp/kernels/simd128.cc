@@ -2,9 +2,8 @@
 // through SIMDe's implementation of the WASM intrinsics, so the sanitizers and GoogleTest run the
 // real kernel. Register budget: V8 gives wasm SIMD about 15 XMM registers on x64; the loops keep
 // 6 accumulators + 4 loads live (measured: 3 accumulators per sum spill and run 1.5x slower).
-#include "cossim/kernels.h"
 #include "cosine_rows-inl.h"
-
+#include "cossim/kernels.h"
 
 #if COSSIM_HAVE_SIMD128
 
@@ -293,7 +292,8 @@ void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, int
       }
     } else {
       const RowVectors r0 = row_vectors(a, b, d), r1 = row_vectors(a + d, b + d, d);
-      const v128_t dot01 = fold(r0.dot, r1.dot), aa01 = fold(r0.aa, r1.aa), bb01 = fold(r0.bb, r1.bb);
+      const v128_t dot01 = fold(r0.dot, r1.dot), aa01 = fold(r0.aa, r1.aa),
+                   bb01 = fold(r0.bb, r1.bb);
       const RowVectors r2 = row_vectors(a + 2 * d, b + 2 * d, d);
       const RowVectors r3 = row_vectors(a + 3 * d, b + 3 * d, d);
       d4 = finish_fold(dot01, fold(r2.dot, r3.dot));
@@ -314,7 +314,8 @@ void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, int
                                         wasm_f32x4_sqrt(wasm_f32x4_pmax(b4, eps4)));
     const v128_t cos4 = wasm_f32x4_div(d4, norms);
     wasm_v128_store(out, wasm_f64x2_promote_low_f32x4(cos4));
-    wasm_v128_store(out + 2, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(cos4, cos4, 2, 3, 2, 3)));
+    wasm_v128_store(out + 2,
+                    wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(cos4, cos4, 2, 3, 2, 3)));
     // f32 squares overflow for |x| >~ 1.8e19 (and NaN/Inf inputs land here): redo in double.
     const v128_t sums = wasm_f32x4_add(wasm_f32x4_add(a4, b4), d4);
     if (!wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(sums, sums), wasm_f32x4_splat(0.0f)))) {
@@ -340,13 +341,20 @@ void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* 
   if (d >= 1 && d <= kSmallMax && a_stride == d && b_stride == d) {
     const int n = static_cast<int>(d);
     switch (n) {  // compile-time lengths for the common small embeddings, run-time for the rest
-      case 1: return cosine_rows_small_f32<1>(a, b, rows, n, eps, out);
-      case 2: return cosine_rows_small_f32<2>(a, b, rows, n, eps, out);
-      case 3: return cosine_rows_small_f32<3>(a, b, rows, n, eps, out);
-      case 4: return cosine_rows_small_f32<4>(a, b, rows, n, eps, out);
-      case 8: return cosine_rows_small_f32<8>(a, b, rows, n, eps, out);
-      case 16: return cosine_rows_small_f32<16>(a, b, rows, n, eps, out);
-      default: return cosine_rows_small_f32<0>(a, b, rows, n, eps, out);
+      case 1:
+        return cosine_rows_small_f32<1>(a, b, rows, n, eps, out);
+      case 2:
+        return cosine_rows_small_f32<2>(a, b, rows, n, eps, out);
+      case 3:
+        return cosine_rows_small_f32<3>(a, b, rows, n, eps, out);
+      case 4:
+        return cosine_rows_small_f32<4>(a, b, rows, n, eps, out);
+      case 8:
+        return cosine_rows_small_f32<8>(a, b, rows, n, eps, out);
+      case 16:
+        return cosine_rows_small_f32<16>(a, b, rows, n, eps, out);
+      default:
+        return cosine_rows_small_f32<0>(a, b, rows, n, eps, out);
     }
   }
   internal::cosine_rows<float, row_sums_f32_simd128, row_dot_ss_f32_simd128>(

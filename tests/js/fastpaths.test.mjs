@@ -596,6 +596,36 @@ describe('small-d paths: every d from 1 to 33, n = 1000 (and 1003)', () => {
   }
 });
 
+describe('broadcast query: special queries (norm computed once)', () => {
+  test(`zero, tiny (Σq² < eps), huge (float32 squares overflow) and NaN queries (seed ${SEED})`, () => {
+    requireApi('similarity', 'topK');
+    const rng = mulberry32(caseSeed(SEED, 25));
+    const none = new CosineSimilarity({ reduction: 'none' });
+    for (const dtype of ['float32', 'float64']) {
+      for (const d of [1, 2, 3, 4, 5, 8, 15, 16, 17, 32, 33, 64, 257, 768]) {
+        const n = d >= 257 ? 101 : 1001;
+        const x = specialRows(rng, n, d, dtype);
+        const base = randArray(rng, d, dtype);
+        const queries = {
+          zero: new ARRAY[dtype](d),
+          tiny: base.map((v) => v * 1e-8),
+          huge: base.map((v) => v * 3e19),
+          nan: base.map((v, i) => (i === d - 1 ? NaN : v)),
+        };
+        for (const [name, q] of Object.entries(queries)) {
+          const ref = bfRows(q, 1, x, n, d, dtype);
+          const msg = `${dtype} d=${d} ${name} query`;
+          if (d > 1) assertVecClose(similarity(q, { data: x, shape: [n, d] }), ref, dtype, `${msg}: similarity [d]×[n,d]`);
+          assertVecClose(similarity({ data: q, shape: [1, d] }, { data: x, shape: [n, d] }), ref, dtype, `${msg}: similarity [1,d]×[n,d]`);
+          assertVecClose(none.call({ data: x, shape: [n, d] }, { data: q, shape: [1, d] }), ref.map((v) => -v), dtype, `${msg}: loss [n,d]×[1,d]`);
+          const k = topK(q, { data: x, shape: [n, d] }, 5);
+          checkTopKSlice(k.indices, k.values, ref, 5, dtype, `${msg}: topK`);
+        }
+      }
+    }
+  });
+});
+
 // ================================================================== pairwise ==
 
 describe('pairwise()', () => {

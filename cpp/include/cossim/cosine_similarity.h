@@ -59,9 +59,9 @@ struct Workspace {
   Buffer per_sample;                    // double per-sample cosines
   Buffer result;                        // the output, in the computation dtype
   Buffer metric_values, metric_weights, metric_weight_in;  // metric.cc scratch
-  Buffer upstream;                                  // gradient.cc: d output / d loss per sample
+  Buffer upstream;                                      // gradient.cc: d output / d loss per sample
   Buffer grad_rows_true, grad_rows_pred, grad_scratch;  // gradient.cc: double accumulators
-  Buffer grad_true, grad_pred;                      // gradient.cc: the gradients, output dtype
+  Buffer grad_true, grad_pred;                          // gradient.cc: the gradients, output dtype
   CosinePlan plan;
   WeightPlan weight_plan;
   // What `plan` was made for: a call with the same shapes, axes and flavour reuses it (the plan
@@ -95,8 +95,7 @@ Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
 class CosineSimilarity {
  public:
   explicit CosineSimilarity(std::vector<std::int64_t> axes = {-1},
-                            Reduction reduction = Reduction::kAuto,
-                            Flavor flavor = Flavor::kKeras2)
+                            Reduction reduction = Reduction::kAuto, Flavor flavor = Flavor::kKeras2)
       : axes_(std::move(axes)), reduction_(reduction), flavor_(flavor) {}
 
   // `weight` may be null (Keras None). For every reduction but 'none', result->shape is [];

@@ -4,13 +4,14 @@
 // ------------------
 // * Input: two rows of n elements of the same dtype, any alignment, n >= 0. Nothing past a[n-1]
 //   or b[n-1] is ever read (the vector loops stop at the last full vector; a scalar tail finishes).
-// * Output: RowSums{dot, ss_a, ss_b} in double. The cosine is formed by the caller (core), never here.
+// * Output: RowSums{dot, ss_a, ss_b} in double. The cosine is formed by the caller (core), never
+// here.
 // * float32 rows, SIMD128: products and partial sums in f32x4 lanes (2 independent accumulators per
-//   sum, as measured fastest under V8: 4 spill), flushed into f64 totals every kFlushBlock elements.
-//   The error therefore does not grow with n beyond the f64 total: per block, |err| <= ~kFlushBlock/8 *
-//   2^-24 * sum|x_i y_i| over the block; measured ~1e-8 relative at n = 768. A row whose f32
-//   products or partial sums overflow (|x| >~ 1.8e19) is recomputed by the scalar kernel, so
-//   large values never turn |x|^2 into Inf (Keras's float32 would; a documented deviation).
+//   sum, as measured fastest under V8: 4 spill), flushed into f64 totals every kFlushBlock
+//   elements. The error therefore does not grow with n beyond the f64 total: per block, |err| <=
+//   ~kFlushBlock/8 * 2^-24 * sum|x_i y_i| over the block; measured ~1e-8 relative at n = 768. A row
+//   whose f32 products or partial sums overflow (|x| >~ 1.8e19) is recomputed by the scalar kernel,
+//   so large values never turn |x|^2 into Inf (Keras's float32 would; a documented deviation).
 // * float32 rows, scalar: every product and sum in double (exact products, f64 sums).
 // * float64 rows: f64 products and sums; SIMD128 uses 2 f64x2 accumulators per sum (4 partial
 //   sums), scalar uses 2 partial sums. Relative error ~ sqrt(n) * 2^-53 typical.
@@ -47,15 +48,13 @@ using CosineRowsF64Fn = void (*)(const double* a, std::size_t a_stride, const do
 
 // The gradient's row update: out[j] += alpha * x[j] + beta * y[j], accumulated in double (rows of
 // a broadcast operand receive the sum over the rows they were broadcast to).
-using AxpbyF32Fn = void (*)(const float* x, const float* y, std::size_t n, double alpha, double beta,
-                            double* out);
+using AxpbyF32Fn = void (*)(const float* x, const float* y, std::size_t n, double alpha,
+                            double beta, double* out);
 using AxpbyF64Fn = void (*)(const double* x, const double* y, std::size_t n, double alpha,
                             double beta, double* out);
 
 // 1/sqrt(max(ss, eps)) with TF's Maximum semantics: a NaN sum of squares stays NaN, Inf gives 0.
-inline double inv_norm(double ss, double eps) {
-  return 1.0 / __builtin_sqrt(ss < eps ? eps : ss);
-}
+inline double inv_norm(double ss, double eps) { return 1.0 / __builtin_sqrt(ss < eps ? eps : ss); }
 
 // Elements per f32 block before the f32x4 partial sums are flushed into f64.
 inline constexpr std::size_t kFlushBlock = 256;

@@ -15,7 +15,8 @@
 //   weight is broadcast_to the values (an error if it cannot be); v·w; a weight of rank > 1 is
 //   mean-reduced per sample; values are mean-reduced per sample; Δtotal = Σ v, Δcount = Σ w, or
 //   without a weight the number of samples (shape[0], 1 for a scalar).
-// All sums are Neumaier-compensated doubles (Keras keeps float32 variables: a deliberate deviation).
+// All sums are Neumaier-compensated doubles (Keras keeps float32 variables: a deliberate
+// deviation).
 #pragma once
 
 #include <cstdint>

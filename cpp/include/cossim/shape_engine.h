@@ -66,7 +66,8 @@ struct RowLayout {
 
 // `*gather_perm` receives the permutation of the operand's dims (outer dims, then axes) to
 // gather it into, or is left empty when no copy is needed.
-RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes, std::vector<int>* gather_perm);
+RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes,
+                     std::vector<int>* gather_perm);
 
 // How the loss reads one operand when the normalisation axes and the reduction axes coincide
 // (the fused path): rows of `row_length` contiguous elements after an optional gather.
@@ -80,12 +81,12 @@ struct OperandRows {
 
 // Everything the loss needs to know about shapes, decided once per call before touching data.
 struct CosinePlan {
-  Shape y_true;     // after the squeeze rule
-  Shape y_pred;     // after the squeeze rule
-  Shape broadcast;  // shape of y_true * y_pred
+  Shape y_true;                                           // after the squeeze rule
+  Shape y_pred;                                           // after the squeeze rule
+  Shape broadcast;                                        // shape of y_true * y_pred
   std::vector<int> axes_true, axes_pred, axes_broadcast;  // resolved, each against its own rank
-  Shape outer;             // broadcast dims that are not reduced, in order
-  Shape per_sample_shape;  // == outer: the shape of reduce_sum(..., axes) (keepdims=False)
+  Shape outer;                  // broadcast dims that are not reduced, in order
+  Shape per_sample_shape;       // == outer: the shape of reduce_sum(..., axes) (keepdims=False)
   std::int64_t row_length = 1;  // product of the reduced broadcast dims
 
   // Fused path: both operands' normalisation axes line up with the reduction axes and neither
@@ -104,9 +105,9 @@ Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<s
 
 // Shapes of losses * sample_weight, after the rank adjustment.
 struct WeightPlan {
-  Shape losses;                          // after the rank adjustment (Keras 3 may reshape it)
-  Shape weight;                          // after the rank adjustment
-  Shape result;                          // broadcast(losses, weight)
+  Shape losses;                              // after the rank adjustment (Keras 3 may reshape it)
+  Shape weight;                              // after the rank adjustment
+  Shape result;                              // broadcast(losses, weight)
   std::vector<std::int64_t> loss_strides;    // in `result` coordinates
   std::vector<std::int64_t> weight_strides;  // in `result` coordinates
 };

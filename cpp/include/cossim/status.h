@@ -9,8 +9,9 @@ namespace cossim {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument = 1,  // shapes, axes, reduction keys, weights (Keras's InvalidArgument/ValueError)
-  kOutOfMemory = 2,      // a buffer could not be allocated (the request is reported, nothing aborts)
+  kInvalidArgument =
+      1,             // shapes, axes, reduction keys, weights (Keras's InvalidArgument/ValueError)
+  kOutOfMemory = 2,  // a buffer could not be allocated (the request is reported, nothing aborts)
 };
 
 class Status {
@@ -35,10 +36,10 @@ class Status {
   std::string message_;
 };
 
-#define COSSIM_RETURN_IF_ERROR(expr)         \
-  do {                                       \
-    ::cossim::Status status_ = (expr);       \
-    if (!status_.ok()) return status_;       \
+#define COSSIM_RETURN_IF_ERROR(expr)   \
+  do {                                 \
+    ::cossim::Status status_ = (expr); \
+    if (!status_.ok()) return status_; \
   } while (0)
 
 }  // namespace cossim
