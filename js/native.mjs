@@ -25,7 +25,8 @@ export const DTYPE_F32 = 0;
 export const DTYPE_F64 = 1;
 const DTYPE_NAMES = ['float32', 'float64'];
 
-const align16 = (n) => Math.ceil(n / 16) * 16;  // sizes may exceed 2^31: no bitwise ops
+// Sizes may exceed 2^31, so no bitwise ops.
+const align16 = (n) => (n % 16 === 0 ? n : n + 16 - (n % 16));
 
 export class Native {
   constructor(module, backend) {
@@ -90,32 +91,38 @@ export class Native {
   // staged into the heap and cast to `dtype` here, except heap tensors of that dtype, which are
   // passed by address. Throws the core's message on error.
   invoke(bound, method, tensors, dtype, wrt = 0, arg = undefined) {
-    const shift = dtype === DTYPE_F64 ? 3 : 2;
-    const inPlace = (t) => t.heap !== undefined && t.heap.dtype === DTYPE_NAMES[dtype];
+    const size = dtype === DTYPE_F64 ? 8 : 4;
+    const dtypeName = DTYPE_NAMES[dtype];
+    const count = tensors.length;
     let total = 0;
-    for (const t of tensors) if (t && !inPlace(t)) total += align16(t.data.length * (1 << shift));
-    const base = this.stage(total);
-    const { io, heap } = this.views();  // after stage(): memory may have grown
-    const typed = heap[dtype];
+    for (let s = 0; s < count; s++) {
+      const t = tensors[s];
+      if (t && (t.heap === undefined || t.heap.dtype !== dtypeName)) total += align16(t.data.length * size);
+    }
+    const base = total > this.stageBytes ? this.stage(total) : this.stageAddress;
+    if (this.module.HEAPU8.buffer !== this.buffer) this.refreshViews();  // stage() may grow memory
+    const io = this.io;
+    const typed = this.heap[dtype];
     io[W_DTYPE] = dtype;
     io[W_HAS_WEIGHT] = tensors[2] ? 1 : 0;
-    io[W_HAS_DY] = tensors[3] ? 1 : 0;
+    io[W_HAS_DY] = count > 3 && tensors[3] ? 1 : 0;
     io[W_WRT] = wrt;
     let address = base;
-    for (let s = 0; s < tensors.length; s++) {
+    for (let s = 0; s < count; s++) {
       const t = tensors[s];
       if (!t) continue;
       const w = SLOT_AT[s];
-      if (inPlace(t)) {
-        io[w] = t.heap.address;
+      if (t.heap !== undefined && t.heap.dtype === dtypeName) {
+        io[w] = t.heap.address;  // in place: no copy
       } else {
         // A heap tensor's own view may have been detached by stage(): read it afresh.
-        typed.set(t.heap ? t.heap.data : t.data, address / (1 << shift));  // the cast to `dtype`
+        typed.set(t.heap ? t.heap.data : t.data, address / size);  // the cast to `dtype`
         io[w] = address;
-        address += align16(t.data.length * (1 << shift));
+        address += align16(t.data.length * size);
       }
-      io[w + 1] = t.shape.length;
-      for (let i = 0; i < t.shape.length; i++) io[w + 2 + i] = t.shape[i];
+      const shape = t.shape;
+      io[w + 1] = shape.length;
+      for (let i = 0; i < shape.length; i++) io[w + 2 + i] = shape[i];
     }
     const status = arg === undefined ? bound[method]() : bound[method](arg);  // Embind checks arity
     if (status !== 0) throw this.fail(Error);
@@ -146,7 +153,7 @@ export class Native {
 
   // The last call's result when it is a scalar (rank 0), read in place; undefined otherwise.
   scalarResult(dtype) {
-    const io = this.views().io;
+    const io = this.views().io;  // computing may have grown the memory
     if (io[W_OUT + 1] !== 0) return undefined;
     return this.heap[dtype][(io[W_OUT] >>> 0) / (dtype === DTYPE_F64 ? 8 : 4)];
   }

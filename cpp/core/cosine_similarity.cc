@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "internal.h"
@@ -274,14 +275,23 @@ Status CosineSimilarity::similarity(const TensorView& y_true, const TensorView& 
                                          : write_values<float>(values, n, ws, result);
 }
 
+namespace {
+// Element-wise equality of two int64 vectors (std::vector's operator== is an out-of-line call
+// under -Oz; this runs on every call).
+bool same(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b) {
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(std::int64_t)) == 0);
+}
+}  // namespace
+
 Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
                          const std::vector<std::int64_t>& axes, const Kernels& kernels,
                          Workspace* ws, const double** values, Flavor flavor) {
   if (y_true.dtype != y_pred.dtype) {
     return Status::Invalid("y_true and y_pred must have the same dtype (the caller casts)");
   }
-  if (!(ws->plan_valid && ws->planned_flavor == flavor && ws->planned_true == y_true.shape &&
-        ws->planned_pred == y_pred.shape && ws->planned_axes == axes)) {
+  if (!(ws->plan_valid && ws->planned_flavor == flavor && same(ws->planned_true, y_true.shape) &&
+        same(ws->planned_pred, y_pred.shape) && same(ws->planned_axes, axes))) {
     ws->plan_valid = false;
     COSSIM_RETURN_IF_ERROR(plan_cosine(y_true.shape, y_pred.shape, axes, &ws->plan, flavor));
     ws->planned_true = y_true.shape;

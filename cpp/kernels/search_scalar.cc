@@ -10,11 +10,9 @@ template <typename T>
 void tile_dots_scalar(const T* const* a, const T* const* b, std::size_t n, double* out) {
   double acc[kTileA][kTileB] = {};
   for (std::size_t i = 0; i < n; ++i) {
-    const double y0 = b[0][i], y1 = b[1][i];
     for (int r = 0; r < kTileA; ++r) {
       const double x = a[r][i];
-      acc[r][0] += x * y0;
-      acc[r][1] += x * y1;
+      for (int c = 0; c < kTileB; ++c) acc[r][c] += x * static_cast<double>(b[c][i]);
     }
   }
   for (int r = 0; r < kTileA; ++r) {

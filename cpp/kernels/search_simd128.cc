@@ -4,9 +4,11 @@
 // every kFlushBlock elements; F64: 2 lanes, no flush).
 //
 // Register budget: V8 gives wasm SIMD about 15 XMM registers on x64. The 4 x 2 tile keeps 8
-// accumulators, 2 loads of b, 1 load of a and 1 product live (12). The row-dots kernel keeps
-// (nq + 1) sums with 2 accumulators each for nq <= 2 (at most 6 + 3 live) and 1 accumulator each
-// for nq = 3, 4 (at most 5 + 3), where 5 independent chains already hide the add latency.
+// accumulators, 2 loads of b, 1 load of a and 1 product live (12; no spills in --print-wasm-code).
+// Measured for pairwise [1000,768]^2 f32 under V8: 4 x 2 36 ms, 5 x 2 43 ms, 3 x 3 47 ms, 6 x 2
+// 61 ms, 2 x 4 64 ms. The row-dots kernel keeps (nq + 1) sums with 2 accumulators each for
+// nq <= 2 (at most 6 + 3 live) and 1 each for nq = 3, 4 (at most 5 + 3): 2 each there was 1.3x
+// slower (spills), and 5 independent chains already hide the add latency.
 #include "cossim/search.h"
 
 #if COSSIM_HAVE_SIMD128
@@ -79,39 +81,36 @@ std::size_t block_end(std::size_t i, std::size_t n_vec) {
 template <class V>
 void tile_dots(const typename V::T* const* a, const typename V::T* const* b, std::size_t n,
                double* out) {
-  static_assert(kTileB == 2, "the inner loop below is written for two rows of b");
   using T = typename V::T;
   const T* pa[kTileA];
+  const T* pb[kTileB];
   for (int r = 0; r < kTileA; ++r) pa[r] = a[r];
-  const T* const b0 = b[0];
-  const T* const b1 = b[1];
+  for (int c = 0; c < kTileB; ++c) pb[c] = b[c];
   double total[kTileA * kTileB] = {};
   const std::size_t n_vec = n - n % V::kLanes;
   std::size_t i = 0;
   while (i < n_vec) {
     const std::size_t end = block_end<V>(i, n_vec);
     v128_t acc[kTileA][kTileB];
-    for (int r = 0; r < kTileA; ++r) acc[r][0] = acc[r][1] = V::zero();
+    for (int r = 0; r < kTileA; ++r) {
+      for (int c = 0; c < kTileB; ++c) acc[r][c] = V::zero();
+    }
     for (; i < end; i += V::kLanes) {
-      const v128_t y0 = wasm_v128_load(b0 + i);
-      const v128_t y1 = wasm_v128_load(b1 + i);
+      v128_t y[kTileB];
+      for (int c = 0; c < kTileB; ++c) y[c] = wasm_v128_load(pb[c] + i);
       for (int r = 0; r < kTileA; ++r) {
         const v128_t x = wasm_v128_load(pa[r] + i);
-        acc[r][0] = V::add(acc[r][0], V::mul(x, y0));
-        acc[r][1] = V::add(acc[r][1], V::mul(x, y1));
+        for (int c = 0; c < kTileB; ++c) acc[r][c] = V::add(acc[r][c], V::mul(x, y[c]));
       }
     }
     for (int r = 0; r < kTileA; ++r) {
-      total[r * kTileB] += V::sum(acc[r][0]);
-      total[r * kTileB + 1] += V::sum(acc[r][1]);
+      for (int c = 0; c < kTileB; ++c) total[r * kTileB + c] += V::sum(acc[r][c]);
     }
   }
   for (; i < n; ++i) {  // the tail never reads past element n-1 of any row
-    const double y0 = b0[i], y1 = b1[i];
     for (int r = 0; r < kTileA; ++r) {
       const double x = pa[r][i];
-      total[r * kTileB] += x * y0;
-      total[r * kTileB + 1] += x * y1;
+      for (int c = 0; c < kTileB; ++c) total[r * kTileB + c] += x * static_cast<double>(pb[c][i]);
     }
   }
   if (V::kRecheck && !all_finite<kTileA * kTileB>(total)) return V::kScalarTile(a, b, n, out);
