@@ -90,9 +90,22 @@ Status zeroed(Buffer* buffer, std::int64_t n, double** out) {
   return Status::Ok();
 }
 
+// Whether every row of an operand is updated exactly once in its own layout (no gather, not
+// broadcast along any batch dim): then its gradient is stored directly, with no accumulator.
+bool direct_rows(const OperandRows& rows, const Shape& outer) {
+  if (!rows.gather_perm.empty()) return false;
+  for (std::size_t j = 0; j < outer.size(); ++j) {
+    if (rows.outer_row_strides[j] == 0 && outer[j] > 1) return false;
+  }
+  return true;
+}
+
+// gt/gp: double accumulators in row layout (null when stored directly); dt/dp: the outputs for
+// directly stored operands (null otherwise).
 template <typename T>
 Status fused_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool wrt_p,
-                      const Kernels& kernels, double eps, Workspace* ws, double* gt, double* gp) {
+                      const Kernels& kernels, double eps, Workspace* ws, double* gt, double* gp,
+                      T* dt, T* dp) {
   const CosinePlan& plan = ws->plan;
   if (!plan.rows_true.gather_perm.empty()) {
     COSSIM_RETURN_IF_ERROR(
@@ -115,10 +128,18 @@ Status fused_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool 
     const RowSums s = row_sums(kernels, tr, pr, n);
     const double st = inv_norm(s.ss_a, eps), sp = inv_norm(s.ss_b, eps);
     const double c = *h * st * sp;
-    if (wrt_p)
-      axpby(kernels, tr, pr, n, c, -c * s.dot * sp * sp * mask(s.ss_b, eps), gp + it.offset(1));
-    if (wrt_t)
-      axpby(kernels, pr, tr, n, c, -c * s.dot * st * st * mask(s.ss_a, eps), gt + it.offset(0));
+    const double beta_p = -c * s.dot * sp * sp * mask(s.ss_b, eps);
+    const double beta_t = -c * s.dot * st * st * mask(s.ss_a, eps);
+    if (dp) {
+      axpby_store(kernels, tr, pr, n, c, beta_p, dp + it.offset(1));
+    } else if (wrt_p) {
+      axpby(kernels, tr, pr, n, c, beta_p, gp + it.offset(1));
+    }
+    if (dt) {
+      axpby_store(kernels, pr, tr, n, c, beta_t, dt + it.offset(0));
+    } else if (wrt_t) {
+      axpby(kernels, pr, tr, n, c, beta_t, gt + it.offset(0));
+    }
   }
   return Status::Ok();
 }
@@ -224,33 +245,33 @@ Status gradient_typed(const TensorView& y_true, const TensorView& y_pred, const 
   const std::int64_t nt = num_elements(plan.y_true), np = num_elements(plan.y_pred);
   double* gt = nullptr;
   double* gp = nullptr;
-  COSSIM_RETURN_IF_ERROR(zeroed(&ws->grad_rows_true, wrt_t ? nt : 0, &gt));
-  COSSIM_RETURN_IF_ERROR(zeroed(&ws->grad_rows_pred, wrt_p ? np : 0, &gp));
   const double eps = epsilon_for(y_pred.dtype, flavor);
   const T* t = static_cast<const T*>(y_true.data);
   const T* p = static_cast<const T*>(y_pred.data);
+  if (wrt_t) COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->grad_true, nt, sizeof(T)));
+  if (wrt_p) COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->grad_pred, np, sizeof(T)));
   if (plan.fused) {
-    COSSIM_RETURN_IF_ERROR(fused_gradient(t, p, h, wrt_t, wrt_p, kernels, eps, ws, gt, gp));
+    const bool direct_t = wrt_t && direct_rows(plan.rows_true, plan.outer);
+    const bool direct_p = wrt_p && direct_rows(plan.rows_pred, plan.outer);
+    COSSIM_RETURN_IF_ERROR(zeroed(&ws->grad_rows_true, wrt_t && !direct_t ? nt : 0, &gt));
+    COSSIM_RETURN_IF_ERROR(zeroed(&ws->grad_rows_pred, wrt_p && !direct_p ? np : 0, &gp));
+    COSSIM_RETURN_IF_ERROR(fused_gradient(t, p, h, wrt_t, wrt_p, kernels, eps, ws, gt, gp,
+                                          direct_t ? ws->grad_true.as<T>() : nullptr,
+                                          direct_p ? ws->grad_pred.as<T>() : nullptr));
     // Accumulated in row layout: back to each input's own layout, in the output dtype.
-    if (wrt_t) {
-      COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->grad_true, nt, sizeof(T)));
+    if (wrt_t && !direct_t) {
       scatter(gt, plan.y_true, plan.rows_true.gather_perm, ws->grad_true.as<T>());
     }
-    if (wrt_p) {
-      COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->grad_pred, np, sizeof(T)));
+    if (wrt_p && !direct_p) {
       scatter(gp, plan.y_pred, plan.rows_pred.gather_perm, ws->grad_pred.as<T>());
     }
   } else {
+    COSSIM_RETURN_IF_ERROR(zeroed(&ws->grad_rows_true, wrt_t ? nt : 0, &gt));
+    COSSIM_RETURN_IF_ERROR(zeroed(&ws->grad_rows_pred, wrt_p ? np : 0, &gp));
     COSSIM_RETURN_IF_ERROR(general_gradient(t, p, h, wrt_t, wrt_p, eps, ws, gt, gp));
     const std::vector<int> identity;
-    if (wrt_t) {
-      COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->grad_true, nt, sizeof(T)));
-      scatter(gt, plan.y_true, identity, ws->grad_true.as<T>());
-    }
-    if (wrt_p) {
-      COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->grad_pred, np, sizeof(T)));
-      scatter(gp, plan.y_pred, identity, ws->grad_pred.as<T>());
-    }
+    if (wrt_t) scatter(gt, plan.y_true, identity, ws->grad_true.as<T>());
+    if (wrt_p) scatter(gp, plan.y_pred, identity, ws->grad_pred.as<T>());
   }
   grads->y_true = wrt_t ? ws->grad_true.data() : nullptr;
   grads->y_pred = wrt_p ? ws->grad_pred.data() : nullptr;

@@ -12,7 +12,9 @@ const Kernels& scalar_kernels() {
                              cosine_rows_f32_scalar,
                              cosine_rows_f64_scalar,
                              axpby_f32_scalar,
-                             axpby_f64_scalar};
+                             axpby_f64_scalar,
+                             axpby_store_f32_scalar,
+                             axpby_store_f64_scalar};
   return k;
 }
 
@@ -24,7 +26,9 @@ const Kernels& simd128_kernels() {
                              cosine_rows_f32_simd128,
                              cosine_rows_f64_simd128,
                              axpby_f32_simd128,
-                             axpby_f64_simd128};
+                             axpby_f64_simd128,
+                             axpby_store_f32_simd128,
+                             axpby_store_f64_simd128};
   return k;
 }
 #endif

@@ -70,7 +70,24 @@ void axpby_scalar(const T* x, const T* y, std::size_t n, double alpha, double be
   }
 }
 
+template <typename T>
+void axpby_store_scalar(const T* x, const T* y, std::size_t n, double alpha, double beta, T* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = static_cast<T>(alpha * static_cast<double>(x[i]) + beta * static_cast<double>(y[i]));
+  }
+}
+
 }  // namespace
+
+void axpby_store_f32_scalar(const float* x, const float* y, std::size_t n, double alpha,
+                            double beta, float* out) {
+  axpby_store_scalar(x, y, n, alpha, beta, out);
+}
+
+void axpby_store_f64_scalar(const double* x, const double* y, std::size_t n, double alpha,
+                            double beta, double* out) {
+  axpby_store_scalar(x, y, n, alpha, beta, out);
+}
 
 void axpby_f32_scalar(const float* x, const float* y, std::size_t n, double alpha, double beta,
                       double* out) {

@@ -206,6 +206,37 @@ void axpby_f32_simd128(const float* x, const float* y, std::size_t n, double alp
   for (; i < n; ++i) out[i] += alpha * static_cast<double>(x[i]) + beta * static_cast<double>(y[i]);
 }
 
+void axpby_store_f32_simd128(const float* x, const float* y, std::size_t n, double alpha,
+                             double beta, float* out) {
+  const v128_t a = wasm_f64x2_splat(alpha), b = wasm_f64x2_splat(beta);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t x4 = wasm_v128_load(x + i), y4 = wasm_v128_load(y + i);
+    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(a, wasm_f64x2_promote_low_f32x4(x4)),
+                                     wasm_f64x2_mul(b, wasm_f64x2_promote_low_f32x4(y4)));
+    const v128_t hi = wasm_f64x2_add(
+        wasm_f64x2_mul(a, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x4, x4, 2, 3, 2, 3))),
+        wasm_f64x2_mul(b, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(y4, y4, 2, 3, 2, 3))));
+    const v128_t lo4 = wasm_f32x4_demote_f64x2_zero(lo), hi4 = wasm_f32x4_demote_f64x2_zero(hi);
+    wasm_v128_store(out + i, wasm_i32x4_shuffle(lo4, hi4, 0, 1, 4, 5));
+  }
+  for (; i < n; ++i) {
+    out[i] =
+        static_cast<float>(alpha * static_cast<double>(x[i]) + beta * static_cast<double>(y[i]));
+  }
+}
+
+void axpby_store_f64_simd128(const double* x, const double* y, std::size_t n, double alpha,
+                             double beta, double* out) {
+  const v128_t a = wasm_f64x2_splat(alpha), b = wasm_f64x2_splat(beta);
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    wasm_v128_store(out + i, wasm_f64x2_add(wasm_f64x2_mul(a, wasm_v128_load(x + i)),
+                                            wasm_f64x2_mul(b, wasm_v128_load(y + i))));
+  }
+  for (; i < n; ++i) out[i] = alpha * x[i] + beta * y[i];
+}
+
 void axpby_f64_simd128(const double* x, const double* y, std::size_t n, double alpha, double beta,
                        double* out) {
   const v128_t a = wasm_f64x2_splat(alpha), b = wasm_f64x2_splat(beta);

@@ -53,6 +53,13 @@ using AxpbyF32Fn = void (*)(const float* x, const float* y, std::size_t n, doubl
 using AxpbyF64Fn = void (*)(const double* x, const double* y, std::size_t n, double alpha,
                             double beta, double* out);
 
+// The same, stored: out[j] = T(alpha * x[j] + beta * y[j]) (computed in double, rounded once), for
+// an operand whose every row receives exactly one update (no broadcast): no accumulator needed.
+using AxpbyStoreF32Fn = void (*)(const float* x, const float* y, std::size_t n, double alpha,
+                                 double beta, float* out);
+using AxpbyStoreF64Fn = void (*)(const double* x, const double* y, std::size_t n, double alpha,
+                                 double beta, double* out);
+
 // 1/sqrt(max(ss, eps)) with TF's Maximum semantics: a NaN sum of squares stays NaN, Inf gives 0.
 inline double inv_norm(double ss, double eps) { return 1.0 / __builtin_sqrt(ss < eps ? eps : ss); }
 
@@ -92,7 +99,15 @@ void axpby_f32_scalar(const float* x, const float* y, std::size_t n, double alph
                       double* out);
 void axpby_f64_scalar(const double* x, const double* y, std::size_t n, double alpha, double beta,
                       double* out);
+void axpby_store_f32_scalar(const float* x, const float* y, std::size_t n, double alpha,
+                            double beta, float* out);
+void axpby_store_f64_scalar(const double* x, const double* y, std::size_t n, double alpha,
+                            double beta, double* out);
 #if COSSIM_HAVE_SIMD128
+void axpby_store_f32_simd128(const float* x, const float* y, std::size_t n, double alpha,
+                             double beta, float* out);
+void axpby_store_f64_simd128(const double* x, const double* y, std::size_t n, double alpha,
+                             double beta, double* out);
 void axpby_f32_simd128(const float* x, const float* y, std::size_t n, double alpha, double beta,
                        double* out);
 void axpby_f64_simd128(const double* x, const double* y, std::size_t n, double alpha, double beta,
@@ -112,6 +127,8 @@ struct Kernels {
   CosineRowsF64Fn cosine_rows_f64;
   AxpbyF32Fn axpby_f32;
   AxpbyF64Fn axpby_f64;
+  AxpbyStoreF32Fn axpby_store_f32;
+  AxpbyStoreF64Fn axpby_store_f64;
 };
 
 const Kernels& scalar_kernels();
@@ -135,6 +152,14 @@ inline void axpby(const Kernels& k, const float* x, const float* y, std::size_t 
 inline void axpby(const Kernels& k, const double* x, const double* y, std::size_t n, double alpha,
                   double beta, double* out) {
   k.axpby_f64(x, y, n, alpha, beta, out);
+}
+inline void axpby_store(const Kernels& k, const float* x, const float* y, std::size_t n,
+                        double alpha, double beta, float* out) {
+  k.axpby_store_f32(x, y, n, alpha, beta, out);
+}
+inline void axpby_store(const Kernels& k, const double* x, const double* y, std::size_t n,
+                        double alpha, double beta, double* out) {
+  k.axpby_store_f64(x, y, n, alpha, beta, out);
 }
 inline void cosine_rows(const Kernels& k, const float* a, std::size_t a_stride, const float* b,
                         std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
