@@ -81,14 +81,7 @@ template <typename T>
 Status fused_cosines(const T* t, const T* p, const Kernels& kernels, double eps, Workspace* ws,
                      double* values) {
   const CosinePlan& plan = ws->plan;
-  if (!plan.rows_true.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(
-        gather(t, plan.y_true, plan.rows_true.gather_perm, &ws->gathered_true, &t));
-  }
-  if (!plan.rows_pred.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(
-        gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
-  }
+  COSSIM_RETURN_IF_ERROR(internal::rows_of(&t, &p, ws));
   // The innermost outer dim is one batch for the kernel set (contiguous or broadcast rows);
   // the odometer walks the dims above it.
   const std::int64_t k = plan.row_length;

@@ -107,14 +107,7 @@ Status fused_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool 
                       const Kernels& kernels, double eps, Workspace* ws, double* gt, double* gp,
                       T* dt, T* dp) {
   const CosinePlan& plan = ws->plan;
-  if (!plan.rows_true.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(
-        gather(t, plan.y_true, plan.rows_true.gather_perm, &ws->gathered_true, &t));
-  }
-  if (!plan.rows_pred.gather_perm.empty()) {
-    COSSIM_RETURN_IF_ERROR(
-        gather(p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, &p));
-  }
+  COSSIM_RETURN_IF_ERROR(internal::rows_of(&t, &p, ws));
   const std::int64_t k = plan.row_length;
   const auto n = static_cast<std::size_t>(k);
   Odometer<2> it;

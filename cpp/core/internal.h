@@ -55,6 +55,22 @@ Status gather(const T* src, const Shape& shape, const std::vector<int>& perm, Bu
   return Status::Ok();
 }
 
+// The fused path's operands laid out as rows (gathered into the workspace where the plan says
+// so); `*t` and `*p` are replaced by the row-layout pointers.
+template <typename T, typename Workspace>
+Status rows_of(const T** t, const T** p, Workspace* ws) {
+  const auto& plan = ws->plan;
+  if (!plan.rows_true.gather_perm.empty()) {
+    COSSIM_RETURN_IF_ERROR(
+        gather(*t, plan.y_true, plan.rows_true.gather_perm, &ws->gathered_true, t));
+  }
+  if (!plan.rows_pred.gather_perm.empty()) {
+    COSSIM_RETURN_IF_ERROR(
+        gather(*p, plan.y_pred, plan.rows_pred.gather_perm, &ws->gathered_pred, p));
+  }
+  return Status::Ok();
+}
+
 // The inverse of gather: writes the row-layout `rows` back into `dst` in the original layout of
 // `shape`, converting to the output type.
 template <typename From, typename To>

@@ -16,13 +16,7 @@
 #include <cstdint>
 
 #include "cossim/kernels.h"
-
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-#else
-#define SIMDE_ENABLE_NATIVE_ALIASES
-#include <simde/wasm/simd128.h>
-#endif
+#include "wasm_simd128.h"
 
 namespace cossim {
 namespace {

@@ -7,12 +7,7 @@
 
 #if COSSIM_HAVE_SIMD128
 
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-#else
-#define SIMDE_ENABLE_NATIVE_ALIASES
-#include <simde/wasm/simd128.h>
-#endif
+#include "wasm_simd128.h"
 
 namespace cossim {
 namespace {

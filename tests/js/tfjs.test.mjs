@@ -4,17 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cossim } from './harness.mjs';
+import { mulberry32 } from './reference.mjs';
 import { loadTf } from './tfjs-oracle.mjs';
 
 const seed = Number(process.env.COSSIM_SEED ?? 4242);
-function mulberry32(a) {
-  return () => {
-    a |= 0; a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The Keras 2.9 formula in TF.js ops.
 function kerasLoss(tf, yTrue, yPred, axis, reduction) {
