@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { CosineSimilarity, f32, f64, outputArrayType } from './harness.mjs';
 import {
   refGradientFD, refLossAny, RefError, fmtShape, numel, mulberry32, caseSeed, randInt, pick, chance,
-  randomTensor, K3_REDUCTIONS, asTensor,
+  randomTensor, K3_REDUCTIONS, asTensor, shuffle,
 } from './reference.mjs';
 import { loadTf, tfGradients } from './tfjs-oracle.mjs';
 
@@ -77,15 +77,6 @@ function assertValueClose(got, ref, dtype, msg) {
 }
 
 // ------------------------------------------------------------ generator --
-
-function shuffle(rng, arr) {
-  const a = [...arr];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = randInt(rng, 0, i);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 /** A random differentiable case (no zero / tiny vectors, no errors, no empty tensors). */
 function genCase(rng, flavor) {

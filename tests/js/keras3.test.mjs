@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { CosineSimilarity, f32, f64, assertClose, assertTensorClose, TOL, outputArrayType } from './harness.mjs';
 import {
   refLossK3, refPerSampleK3, refLoss, RefError, computeDtype, fmtShape, numel,
-  mulberry32, caseSeed, randInt, pick, chance, randomTensor, resolveAxes, forEachVector, K3_REDUCTIONS,
+  mulberry32, caseSeed, randInt, pick, chance, randomTensor, resolveAxes, forEachVector, K3_REDUCTIONS, shuffle,
 } from './reference.mjs';
 
 const DEFAULT_SEED = 0x3ca5e3;
@@ -390,15 +390,6 @@ describe('Keras 3 options, dtype and config', () => {
 // ------------------------------------------------------------- random --
 
 const RANDOM_CASES = 360;
-
-function shuffle(rng, arr) {
-  const a = [...arr];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = randInt(rng, 0, i);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 function genAxis(rng, rank) {
   const r = Math.max(rank, 1); // rank-0 inputs are normalised as [1]

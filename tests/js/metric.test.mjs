@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { cossim, f32, f64 } from './harness.mjs';
 import {
   RefMetric, RefError, fmtShape, numel, mulberry32, caseSeed, randInt, pick, chance, randomTensor,
-  resolveAxes, forEachVector, refMetricValuesK2, refMetricValuesK3,
+  resolveAxes, forEachVector, refMetricValuesK2, refMetricValuesK3, shuffle,
 } from './reference.mjs';
 
 const DEFAULT_SEED = 0x3e7a1c;
@@ -408,15 +408,6 @@ describe('metric: Keras 3 weighting rules (reduce_to_samplewise_values)', () => 
 // ------------------------------------------------------------- random --
 
 const STREAMS_PER_FLAVOR = 320;
-
-function shuffle(rng, arr) {
-  const a = [...arr];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = randInt(rng, 0, i);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
 
 function genAxis(rng, rank) {
   const r = Math.max(rank, 1);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { checkCase } from './harness.mjs';
 import {
   mulberry32, caseSeed, randInt, pick, chance, randValue, randomTensor, refPerSample,
-  resolveAxes, forEachVector, numel, RefError,
+  resolveAxes, forEachVector, numel, RefError, shuffle,
 } from './reference.mjs';
 
 const DEFAULT_SEED = 0xc05517;
@@ -32,15 +32,6 @@ function randShape(rng, rank, maxDim = 4) {
   const s = [];
   for (let i = 0; i < rank; i++) s.push(randInt(rng, 1, maxDim));
   return s;
-}
-
-function shuffle(rng, arr) {
-  const a = [...arr];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = randInt(rng, 0, i);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }
 
 /** A valid axis for operands of ranks rMin <= rMax (undefined = default -1). */

@@ -353,6 +353,16 @@ export function randInt(rng, lo, hi) {
   return lo + Math.floor(rng() * (hi - lo + 1));
 }
 
+/** A shuffled copy of `arr` (Fisher–Yates with `rng`). */
+export function shuffle(rng, arr) {
+  const a = [...arr];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randInt(rng, 0, i);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
 export function pick(rng, arr) {
   return arr[Math.floor(rng() * arr.length)];
 }
