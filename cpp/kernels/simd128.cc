@@ -25,7 +25,12 @@ inline v128_t add_widened(v128_t total, v128_t v) {
 
 }  // namespace
 
-RowSums row_sums_f32_simd128(const float* a, const float* b, std::size_t n) {
+namespace {
+
+// One pass giving dot(a, b), |b|^2 and, when kWithSsA, |a|^2 (without it: the broadcast-query
+// pass, where |a|^2 is known).
+template <bool kWithSsA>
+RowSums row_sums_f32(const float* a, const float* b, std::size_t n) {
   v128_t dot_total = wasm_f64x2_splat(0.0);
   v128_t aa_total = wasm_f64x2_splat(0.0);
   v128_t bb_total = wasm_f64x2_splat(0.0);
@@ -44,34 +49,37 @@ RowSums row_sums_f32_simd128(const float* a, const float* b, std::size_t n) {
       const v128_t y1 = wasm_v128_load(b + i + 4);
       dot0 = wasm_f32x4_add(dot0, wasm_f32x4_mul(x0, y0));
       dot1 = wasm_f32x4_add(dot1, wasm_f32x4_mul(x1, y1));
-      aa0 = wasm_f32x4_add(aa0, wasm_f32x4_mul(x0, x0));
-      aa1 = wasm_f32x4_add(aa1, wasm_f32x4_mul(x1, x1));
+      if constexpr (kWithSsA) {
+        aa0 = wasm_f32x4_add(aa0, wasm_f32x4_mul(x0, x0));
+        aa1 = wasm_f32x4_add(aa1, wasm_f32x4_mul(x1, x1));
+      }
       bb0 = wasm_f32x4_add(bb0, wasm_f32x4_mul(y0, y0));
       bb1 = wasm_f32x4_add(bb1, wasm_f32x4_mul(y1, y1));
     }
     // One f32 add per lane before widening halves the flush work; it adds one rounding of a
     // block partial sum, negligible next to the block's own.
     dot_total = add_widened(dot_total, wasm_f32x4_add(dot0, dot1));
-    aa_total = add_widened(aa_total, wasm_f32x4_add(aa0, aa1));
+    if constexpr (kWithSsA) aa_total = add_widened(aa_total, wasm_f32x4_add(aa0, aa1));
     bb_total = add_widened(bb_total, wasm_f32x4_add(bb0, bb1));
   }
   RowSums s{hsum_f64x2(dot_total), hsum_f64x2(aa_total), hsum_f64x2(bb_total)};
   for (; i < n; ++i) {  // the tail never reads past a[n-1], b[n-1]
     const double x = a[i], y = b[i];
     s.dot += x * y;
-    s.ss_a += x * x;
+    if constexpr (kWithSsA) s.ss_a += x * x;
     s.ss_b += y * y;
   }
   // f32 products overflow for |x| >~ 1.8e19 (and partial sums a little below): redo such a row in
   // double, so the result does not depend on the kernel. Rows with NaN/Inf inputs land here too
   // and get the same NaN/Inf from the scalar kernel. (x - x is 0 for finite x, NaN otherwise.)
   if ((s.dot - s.dot) + (s.ss_a - s.ss_a) + (s.ss_b - s.ss_b) != 0.0) {
-    return row_sums_f32_scalar(a, b, n);
+    return kWithSsA ? row_sums_f32_scalar(a, b, n) : row_dot_ss_f32_scalar(a, b, n);
   }
   return s;
 }
 
-RowSums row_sums_f64_simd128(const double* a, const double* b, std::size_t n) {
+template <bool kWithSsA>
+RowSums row_sums_f64(const double* a, const double* b, std::size_t n) {
   v128_t dot0 = wasm_f64x2_splat(0.0), dot1 = dot0;
   v128_t aa0 = dot0, aa1 = dot0, bb0 = dot0, bb1 = dot0;
   const std::size_t n_vec = n & ~static_cast<std::size_t>(3);
@@ -83,8 +91,10 @@ RowSums row_sums_f64_simd128(const double* a, const double* b, std::size_t n) {
     const v128_t y1 = wasm_v128_load(b + i + 2);
     dot0 = wasm_f64x2_add(dot0, wasm_f64x2_mul(x0, y0));
     dot1 = wasm_f64x2_add(dot1, wasm_f64x2_mul(x1, y1));
-    aa0 = wasm_f64x2_add(aa0, wasm_f64x2_mul(x0, x0));
-    aa1 = wasm_f64x2_add(aa1, wasm_f64x2_mul(x1, x1));
+    if constexpr (kWithSsA) {
+      aa0 = wasm_f64x2_add(aa0, wasm_f64x2_mul(x0, x0));
+      aa1 = wasm_f64x2_add(aa1, wasm_f64x2_mul(x1, x1));
+    }
     bb0 = wasm_f64x2_add(bb0, wasm_f64x2_mul(y0, y0));
     bb1 = wasm_f64x2_add(bb1, wasm_f64x2_mul(y1, y1));
   }
@@ -93,64 +103,28 @@ RowSums row_sums_f64_simd128(const double* a, const double* b, std::size_t n) {
   for (; i < n; ++i) {
     const double x = a[i], y = b[i];
     s.dot += x * y;
-    s.ss_a += x * x;
+    if constexpr (kWithSsA) s.ss_a += x * x;
     s.ss_b += y * y;
   }
   return s;
+}
+
+}  // namespace
+
+RowSums row_sums_f32_simd128(const float* a, const float* b, std::size_t n) {
+  return row_sums_f32<true>(a, b, n);
 }
 
 RowSums row_dot_ss_f32_simd128(const float* a, const float* b, std::size_t n) {
-  v128_t dot_total = wasm_f64x2_splat(0.0);
-  v128_t bb_total = wasm_f64x2_splat(0.0);
-  const std::size_t n_vec = n & ~static_cast<std::size_t>(7);
-  std::size_t i = 0;
-  while (i < n_vec) {
-    const std::size_t block_end = (n_vec - i > kFlushBlock) ? i + kFlushBlock : n_vec;
-    v128_t dot0 = wasm_f32x4_splat(0.0f), dot1 = dot0, bb0 = dot0, bb1 = dot0;
-    for (; i < block_end; i += 8) {
-      const v128_t x0 = wasm_v128_load(a + i);
-      const v128_t x1 = wasm_v128_load(a + i + 4);
-      const v128_t y0 = wasm_v128_load(b + i);
-      const v128_t y1 = wasm_v128_load(b + i + 4);
-      dot0 = wasm_f32x4_add(dot0, wasm_f32x4_mul(x0, y0));
-      dot1 = wasm_f32x4_add(dot1, wasm_f32x4_mul(x1, y1));
-      bb0 = wasm_f32x4_add(bb0, wasm_f32x4_mul(y0, y0));
-      bb1 = wasm_f32x4_add(bb1, wasm_f32x4_mul(y1, y1));
-    }
-    dot_total = add_widened(dot_total, wasm_f32x4_add(dot0, dot1));
-    bb_total = add_widened(bb_total, wasm_f32x4_add(bb0, bb1));
-  }
-  RowSums s{hsum_f64x2(dot_total), 0.0, hsum_f64x2(bb_total)};
-  for (; i < n; ++i) {
-    const double x = a[i], y = b[i];
-    s.dot += x * y;
-    s.ss_b += y * y;
-  }
-  if ((s.dot - s.dot) + (s.ss_b - s.ss_b) != 0.0) return row_dot_ss_f32_scalar(a, b, n);
-  return s;
+  return row_sums_f32<false>(a, b, n);
+}
+
+RowSums row_sums_f64_simd128(const double* a, const double* b, std::size_t n) {
+  return row_sums_f64<true>(a, b, n);
 }
 
 RowSums row_dot_ss_f64_simd128(const double* a, const double* b, std::size_t n) {
-  v128_t dot0 = wasm_f64x2_splat(0.0), dot1 = dot0, bb0 = dot0, bb1 = dot0;
-  const std::size_t n_vec = n & ~static_cast<std::size_t>(3);
-  std::size_t i = 0;
-  for (; i < n_vec; i += 4) {
-    const v128_t x0 = wasm_v128_load(a + i);
-    const v128_t x1 = wasm_v128_load(a + i + 2);
-    const v128_t y0 = wasm_v128_load(b + i);
-    const v128_t y1 = wasm_v128_load(b + i + 2);
-    dot0 = wasm_f64x2_add(dot0, wasm_f64x2_mul(x0, y0));
-    dot1 = wasm_f64x2_add(dot1, wasm_f64x2_mul(x1, y1));
-    bb0 = wasm_f64x2_add(bb0, wasm_f64x2_mul(y0, y0));
-    bb1 = wasm_f64x2_add(bb1, wasm_f64x2_mul(y1, y1));
-  }
-  RowSums s{hsum_f64x2(wasm_f64x2_add(dot0, dot1)), 0.0, hsum_f64x2(wasm_f64x2_add(bb0, bb1))};
-  for (; i < n; ++i) {
-    const double x = a[i], y = b[i];
-    s.dot += x * y;
-    s.ss_b += y * y;
-  }
-  return s;
+  return row_sums_f64<false>(a, b, n);
 }
 
 double sum_f32(const float* x, std::size_t n) {
