@@ -11,9 +11,7 @@ export function buildWasm() {
   const env = emscriptenEnv();
   if (!existsSync(path.join(dir, 'CMakeCache.txt'))) {
     runOrDie('emcmake', ['cmake', '-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release',
-      '-DCMAKE_CROSSCOMPILING_EMULATOR=node', '-DCOSSIM_EXCLUDE_REGEX='], { env });
-  } else {
-    runOrDie('cmake', ['-S', '.', '-B', dir, '-DCOSSIM_EXCLUDE_REGEX='], { env });
+      '-DCMAKE_CROSSCOMPILING_EMULATOR=node'], { env });
   }
   runOrDie('cmake', ['--build', dir, '-j2'], { env });
 }

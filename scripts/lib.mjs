@@ -41,7 +41,6 @@ const SYSTEM_NEEDS = {
     [() => has('emcc'), 'emscripten'],
   ],
   browser: [[() => existsSync('/usr/bin/chromium'), 'chromium']],
-  bench: [[() => existsSync('/usr/include/benchmark/benchmark.h'), 'libbenchmark-dev']],
 };
 
 // Installs the missing Debian packages for `parts` when running as root; otherwise says exactly

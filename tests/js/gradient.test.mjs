@@ -13,15 +13,12 @@ import assert from 'node:assert/strict';
 import { CosineSimilarity, f32, f64, outputArrayType } from './harness.mjs';
 import {
   refGradientFD, refLossAny, RefError, fmtShape, numel, mulberry32, caseSeed, randInt, pick, chance,
-  randomTensor, K3_REDUCTIONS, asTensor, shuffle,
+  randomTensor, K3_REDUCTIONS, asTensor, shuffle, masterSeed,
 } from './reference.mjs';
 import { loadTf, tfGradients } from './tfjs-oracle.mjs';
 
 const DEFAULT_SEED = 0x96ad;
-const MASTER = process.env.COSSIM_SEED !== undefined && process.env.COSSIM_SEED !== ''
-  ? Number(process.env.COSSIM_SEED) >>> 0
-  : DEFAULT_SEED;
-console.log(`# gradient.test.mjs: COSSIM_SEED=${MASTER}`);
+const MASTER = masterSeed('gradient.test.mjs', DEFAULT_SEED);
 
 const tf = await loadTf();
 

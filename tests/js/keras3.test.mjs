@@ -9,14 +9,11 @@ import assert from 'node:assert/strict';
 import { CosineSimilarity, f32, f64, assertClose, assertTensorClose, TOL, outputArrayType } from './harness.mjs';
 import {
   refLossK3, refPerSampleK3, refLoss, RefError, computeDtype, fmtShape, numel,
-  mulberry32, caseSeed, randInt, pick, chance, randomTensor, resolveAxes, forEachVector, K3_REDUCTIONS, shuffle,
+  mulberry32, caseSeed, randInt, pick, chance, randomTensor, resolveAxes, forEachVector, K3_REDUCTIONS, shuffle, masterSeed,
 } from './reference.mjs';
 
 const DEFAULT_SEED = 0x3ca5e3;
-const MASTER = process.env.COSSIM_SEED !== undefined && process.env.COSSIM_SEED !== ''
-  ? Number(process.env.COSSIM_SEED) >>> 0
-  : DEFAULT_SEED;
-console.log(`# keras3.test.mjs: COSSIM_SEED=${MASTER}`);
+const MASTER = masterSeed('keras3.test.mjs', DEFAULT_SEED);
 
 const K3 = (opts = {}) => new CosineSimilarity({ flavor: 'keras3', ...opts });
 const DT = [[0, 1], [1, 1]];

@@ -8,14 +8,11 @@ import assert from 'node:assert/strict';
 import { cossim, f32, f64 } from './harness.mjs';
 import {
   RefMetric, RefError, fmtShape, numel, mulberry32, caseSeed, randInt, pick, chance, randomTensor,
-  resolveAxes, forEachVector, refMetricValuesK2, refMetricValuesK3, shuffle,
+  resolveAxes, forEachVector, refMetricValuesK2, refMetricValuesK3, shuffle, masterSeed,
 } from './reference.mjs';
 
 const DEFAULT_SEED = 0x3e7a1c;
-const MASTER = process.env.COSSIM_SEED !== undefined && process.env.COSSIM_SEED !== ''
-  ? Number(process.env.COSSIM_SEED) >>> 0
-  : DEFAULT_SEED;
-console.log(`# metric.test.mjs: COSSIM_SEED=${MASTER}`);
+const MASTER = masterSeed('metric.test.mjs', DEFAULT_SEED);
 
 const metricClass = () => {
   assert.ok(cossim.metrics && typeof cossim.metrics.CosineSimilarity === 'function',

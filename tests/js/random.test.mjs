@@ -7,14 +7,11 @@ import assert from 'node:assert/strict';
 import { checkCase } from './harness.mjs';
 import {
   mulberry32, caseSeed, randInt, pick, chance, randValue, randomTensor, refPerSample,
-  resolveAxes, forEachVector, numel, RefError, shuffle,
+  resolveAxes, forEachVector, numel, RefError, shuffle, masterSeed,
 } from './reference.mjs';
 
 const DEFAULT_SEED = 0xc05517;
-const MASTER = process.env.COSSIM_SEED !== undefined && process.env.COSSIM_SEED !== ''
-  ? Number(process.env.COSSIM_SEED) >>> 0
-  : DEFAULT_SEED;
-console.log(`# random.test.mjs: COSSIM_SEED=${MASTER}`);
+const MASTER = masterSeed('random.test.mjs', DEFAULT_SEED);
 
 const COUNTS = {
   'same-shape': 260,

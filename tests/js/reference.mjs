@@ -274,27 +274,33 @@ export function validateReduction(reduction) {
   }
 }
 
+/**
+ * Keras 2.9's weight rank adjustment (squeeze_or_expand_dimensions(values, None, w)) against
+ * values of rank `rank`: a scalar is kept; one rank higher squeezes the last dim (an error unless
+ * it is 1); one rank lower appends a dim of 1.
+ */
+function adjustWeightRankK2(w, rank) {
+  const rw = w.shape.length;
+  if (rw === 0) return w;
+  if (rw - rank === 1) {
+    const last = w.shape[rw - 1];
+    if (last !== 1) {
+      throw new RefError(
+        'squeeze',
+        `Can not squeeze dim[${rw - 1}], expected a dimension of 1, got ${last}`,
+        'Can not squeeze dim[',
+      );
+    }
+    return squeezeLast(w);
+  }
+  return rank - rw === 1 ? expandLast(w) : w;
+}
+
 /** losses_utils.compute_weighted_loss (rank adjustment + multiply + reduce). */
 export function refWeighted(loss, sampleWeight, reduction = 'auto', dtype = 'float64') {
   validateReduction(reduction);
   let w = sampleWeight == null ? { data: Float64Array.of(1), shape: [] } : prepare(sampleWeight, dtype);
-  const rl = loss.shape.length;
-  const rw = w.shape.length;
-  if (rw !== 0) {
-    if (rw - rl === 1) {
-      const last = w.shape[rw - 1];
-      if (last !== 1) {
-        throw new RefError(
-          'squeeze',
-          `Can not squeeze dim[${rw - 1}], expected a dimension of 1, got ${last}`,
-          'Can not squeeze dim[',
-        );
-      }
-      w = squeezeLast(w);
-    } else if (rl - rw === 1) {
-      w = expandLast(w);
-    }
-  }
+  w = adjustWeightRankK2(w, loss.shape.length);
   const weighted = broadcastMul(loss, w);
   if (reduction === 'none') return weighted;
   let sum = 0;
@@ -327,6 +333,14 @@ export function computeDtype(yPred) {
 }
 
 // ------------------------------------------------------------ randomness --
+
+/** The master seed of a test file: env COSSIM_SEED (an integer) or `fallback`; printed once. */
+export function masterSeed(file, fallback) {
+  const env = process.env.COSSIM_SEED;
+  const seed = env !== undefined && env !== '' ? Number(env) >>> 0 : fallback;
+  console.log(`# ${file}: COSSIM_SEED=${seed}`);
+  return seed;
+}
 
 /** mulberry32: small seeded PRNG returning floats in [0, 1). */
 export function mulberry32(seed) {
@@ -605,23 +619,7 @@ export function refMetricIncrementK2(v, sampleWeight, dtype = 'float32') {
   }
   let w = prepare(sampleWeight, dtype);
   const rv = v.shape.length;
-  const rw = w.shape.length;
-  // losses_utils.squeeze_or_expand_dimensions(values, None, sample_weight)
-  if (rw !== 0) {
-    if (rw - rv === 1) {
-      const last = w.shape[rw - 1];
-      if (last !== 1) {
-        throw new RefError(
-          'squeeze',
-          `Can not squeeze dim[${rw - 1}], expected a dimension of 1, got ${last}`,
-          'Can not squeeze dim[',
-        );
-      }
-      w = squeezeLast(w);
-    } else if (rv - rw === 1) {
-      w = expandLast(w);
-    }
-  }
+  w = adjustWeightRankK2(w, rv);  // losses_utils.squeeze_or_expand_dimensions(values, None, w)
   // weights_broadcast_ops.broadcast_weights (static checks), else the fallback.
   const r2w = w.shape.length;
   const broadcastable = r2w === 0 || (r2w === rv && w.shape.every((d, i) => d === 1 || d === v.shape[i]));
