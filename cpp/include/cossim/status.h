@@ -11,11 +11,15 @@ namespace cossim {
 // The OK path is on every call: keep it inline even where the core is compiled for size (-Oz).
 #define COSSIM_ALWAYS_INLINE inline __attribute__((always_inline))
 
+// The codes cross into JS (the bindings export them) and pick the JS error class there.
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument =
-      1,             // shapes, axes, reduction keys, weights (Keras's InvalidArgument/ValueError)
-  kOutOfMemory = 2,  // a buffer could not be allocated (the request is reported, nothing aborts)
+  kInvalidArgument = 1,  // reduction keys, options (Keras's ValueError): JS Error
+  kOutOfMemory = 2,      // a buffer could not be allocated (nothing aborts): JS RangeError
+  kShape = 3,            // shapes, axes, ranks, weights that do not fit: JS RangeError
+  kTooLarge = 4,         // a size beyond what the memory can hold, refused before allocating:
+                         // JS RangeError (the message names the shape and the bytes)
+  kType = 5,             // a dtype or kind the entry point does not take: JS TypeError
 };
 
 // An OK status is a single int: the message lives on the heap only for errors, so the status
@@ -44,6 +48,13 @@ class Status {
   static Status OutOfMemory(std::string message) {
     return Status(StatusCode::kOutOfMemory, std::move(message));
   }
+  static Status Shape(std::string message) {
+    return Status(StatusCode::kShape, std::move(message));
+  }
+  static Status TooLarge(std::string message) {
+    return Status(StatusCode::kTooLarge, std::move(message));
+  }
+  static Status Type(std::string message) { return Status(StatusCode::kType, std::move(message)); }
 
   COSSIM_ALWAYS_INLINE bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
