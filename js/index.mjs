@@ -2,10 +2,11 @@
 // Public entry point; see README.md for the API.
 import { load } from './loader.mjs';
 import { Native } from './native.mjs';
-import { bindNative, CosineSimilarity, Reduction, cosineSimilarity } from './losses.mjs';
-import { alloc, bindHeap, HeapTensor } from './heap.mjs';
-import { bindSimilarity, similarity } from './similarity.mjs';
-import { bindSearch, pairwise, topK } from './search.mjs';
+import { CosineSimilarity, Reduction, cosineSimilarity } from './losses.mjs';
+import { alloc, HeapTensor } from './heap.mjs';
+import { similarity } from './similarity.mjs';
+import { pairwise, topK } from './search.mjs';
+import { loadedNative, native, setNative } from './state.mjs';
 export { metrics } from './metrics.mjs';
 export { tfjsLoss } from './tfjs.mjs';
 
@@ -13,46 +14,42 @@ export { tensor } from './tensor.mjs';
 export { CosineSimilarity, Reduction, alloc, HeapTensor, similarity, pairwise, topK };
 export const losses = Object.freeze({ CosineSimilarity, cosineSimilarity });
 
-let native = null;
-
-// Loads the WebAssembly once (idempotent); every other call is synchronous after it resolves.
+// Loads the WebAssembly once; every other call is synchronous after it resolves. A later call
+// returns at once, but one that asks for another backend than the loaded one throws (the module
+// cannot be swapped: heap tensors live in its memory).
 // options: { backend: 'simd' | 'scalar' | 'auto', wasmBinary, locateFile }
 export async function ready(options) {
-  if (native) return;
   const { module, backend } = await load(options ?? {});
-  if (!native) {
-    native = new Native(module, backend);
-    bindNative(native);
-    bindHeap(native);
-    bindSimilarity(native);
-    bindSearch(native);
+  if (loadedNative() === null) setNative(new Native(module, backend));
+  const asked = options?.backend;
+  if (asked !== undefined && asked !== null && asked !== 'auto' && asked !== backend) {
+    throw new Error(`ready(): the ${backend} build is already loaded; ready({ backend: '${String(asked)}' }) ` +
+      'cannot swap it (heap tensors live in its memory): choose the backend in the first ready() call');
   }
-}
-
-function requireNative(what) {
-  if (!native) throw new Error(`cossim: ${what} needs the WebAssembly module: await ready() first`);
-  return native;
 }
 
 // 'simd' or 'scalar': which WebAssembly build is running.
 export function backend() {
-  return requireNative('backend()').backend;
+  return native('backend()').backend;
 }
 
 // The current size of the WebAssembly memory in bytes (grows, never shrinks).
 export function heapBytes() {
-  return requireNative('heapBytes()').heapBytes();
+  return native('heapBytes()').heapBytes();
 }
 
-// For benchmarks: the read-bandwidth roofline, a SIMD128 sum over a heap tensor's bytes inside
-// the same module.
 export const internal = Object.freeze({
+  // For benchmarks: the read-bandwidth roofline, the kernel set's sum over a heap tensor's bytes
+  // inside the same module.
   sum(heapTensor) {
     if (!(heapTensor instanceof HeapTensor)) {
       throw new TypeError('internal.sum() takes a heap tensor from alloc()');
     }
     if (heapTensor.disposed) throw new Error('internal.sum(): the heap tensor was disposed');
-    return requireNative('internal.sum()').module.sum(heapTensor.address, heapTensor.length,
-      heapTensor.dtype === 'float64' ? 1 : 0);
+    return native('internal.sum()').sum(heapTensor.address, heapTensor.length, heapTensor.dtypeCode);
+  },
+  // For tests of the trap guard: makes the instance trap; every later call then throws.
+  trapForTesting() {
+    return native('internal.trapForTesting()').trapForTesting();
   },
 });

@@ -1,7 +1,7 @@
 // tf.keras.losses.CosineSimilarity: options, config and conversion; the computation is the bound
 // C++ CosineSimilarity (cpp/include/cossim/cosine_similarity.h).
-import { DTYPE_F32, DTYPE_F64 } from './native.mjs';
-import { describe, toTensor } from './tensor.mjs';
+import { native } from './state.mjs';
+import { computationDtype, describe, toTensor } from './tensor.mjs';
 
 export const Reduction = Object.freeze({
   AUTO: 'auto',
@@ -10,13 +10,7 @@ export const Reduction = Object.freeze({
   SUM_OVER_BATCH_SIZE: 'sum_over_batch_size',
 });
 
-let native = null;
-export function bindNative(n) {
-  native = n;
-}
-
-export const FLAVORS = { keras2: 0, keras3: 1 };
-const REDUCTION_NONE = 1;  // cossim::Reduction::kNone
+export const FLAVORS = Object.freeze(['keras2', 'keras3']);
 
 // The bound C++ objects hold only a configuration, so identical configurations share one, kept
 // in a small cache; users never dispose of anything and a million losses allocate nothing native.
@@ -34,18 +28,16 @@ export function nativeLoss(key, reductionCode, flavor, axes) {
       nativeLosses.delete(oldestKey);
       oldest.delete();
     }
-    loss = native.newLoss(reductionCode, flavor, axes);
+    loss = native('CosineSimilarity').newLoss(reductionCode, flavor, axes);
     nativeLosses.set(key, loss);
   }
   return loss;
 }
 
-export function requireNative(what = 'CosineSimilarity') {
-  if (!native) throw new Error(`cossim: ${what} needs the WebAssembly module: await ready() first`);
-  return native;
-}
-
 export function normalizeAxis(axis, what = 'CosineSimilarity') {
+  if (axis === null || axis === undefined) {
+    throw new TypeError(`${what}: axis must be an integer or an array of integers; got ${describe(axis)}`);
+  }
   const list = Array.isArray(axis) ? axis : [axis];
   if (list.length > 32) throw new RangeError(`${what}: at most 32 axes; got ${list.length}`);
   for (const a of list) {
@@ -72,23 +64,25 @@ export function checkOptions(options, allowed, what) {
   return options;
 }
 
+// -> the flavour's code in the module's interface (names only: '__proto__' and the like are not
+// flavours).
 export function parseFlavor(flavor, what) {
-  if (!(flavor in FLAVORS) || typeof flavor !== 'string') {
+  if (!FLAVORS.includes(flavor)) {
     throw new TypeError(`${what}: flavor must be 'keras2' or 'keras3'; got ${describe(flavor)}`);
   }
-  return FLAVORS[flavor];
+  return flavor;
 }
 
 export function parseDtype(dtype, what) {
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw new TypeError(`${what}: dtype must be 'float32' or 'float64'; got ${describe(dtype)}`);
   }
-  return dtype === 'float64' ? DTYPE_F64 : DTYPE_F32;
+  return dtype;
 }
 
-// The computation dtype: the explicit one, else float64 iff y_pred's data is a Float64Array.
-export const computationDtype = (explicit, yPred) =>
-  explicit ?? (yPred.data instanceof Float64Array ? DTYPE_F64 : DTYPE_F32);
+// Dtype and flavour names to the module's codes.
+export const dtypeCode = (n, name) => (name === undefined ? undefined : n.layout.dtype[name]);
+export const flavorCode = (n, name) => n.layout.flavor[name];
 
 const KERAS2_KEYS = ['axis', 'reduction', 'name', 'flavor'];
 const KERAS3_KEYS = ['axis', 'reduction', 'name', 'flavor', 'dtype'];
@@ -97,10 +91,11 @@ export class CosineSimilarity {
   // options: { axis = -1, reduction = 'auto' ('sum_over_batch_size' for keras3),
   //            name = 'cosine_similarity', flavor = 'keras2', dtype (keras3 only) }
   constructor(options) {
-    const flavorName = options?.flavor ?? 'keras2';
-    const flavor = parseFlavor(flavorName, 'CosineSimilarity');
-    options = checkOptions(options, flavor === FLAVORS.keras3 ? KERAS3_KEYS : KERAS2_KEYS, 'CosineSimilarity');
-    const keras3 = flavor === FLAVORS.keras3;
+    const n = native('CosineSimilarity');
+    const flavorName = parseFlavor(options?.flavor ?? 'keras2', 'CosineSimilarity');
+    const keras3 = flavorName === 'keras3';
+    options = checkOptions(options, keras3 ? KERAS3_KEYS : KERAS2_KEYS, 'CosineSimilarity');
+    const flavor = flavorCode(n, flavorName);
     const {
       axis = -1,
       reduction = keras3 ? 'sum_over_batch_size' : Reduction.AUTO,
@@ -118,9 +113,10 @@ export class CosineSimilarity {
     this.name = name;
     this.flavor = flavorName;
     this.dtype = options.dtype;
-    this.dtypeCode = options.dtype === undefined ? undefined : parseDtype(options.dtype, 'CosineSimilarity');
+    this.dtypeCode = options.dtype === undefined ? undefined : dtypeCode(n, parseDtype(options.dtype, 'CosineSimilarity'));
     // Python's None, as Keras would print it in its error message (Keras 3 accepts it as 'none').
-    this.reductionCode = requireNative().parseReduction(reduction === null ? 'None' : reduction, flavor);
+    this.reductionCode = n.parseReduction(reduction === null ? 'None' : reduction, flavor);
+    this.reduced = this.reductionCode !== n.REDUCTION_NONE;
     this.flavorCode = flavor;
     this.key = nativeKey(this.reductionCode, flavor, this.axes);
   }
@@ -128,18 +124,18 @@ export class CosineSimilarity {
   // -> a number, or { data, shape } for reduction 'none' (and for Keras 3's unreduced [0]
   // pass-through). sampleWeight: a number, a tensor-like, or undefined/null for none.
   call(yTrue, yPred, sampleWeight) {
-    const n = requireNative();
+    const n = native('CosineSimilarity.call()');
     const t = toTensor(yTrue, 'y_true');
     const p = toTensor(yPred, 'y_pred');
     const w = sampleWeight === undefined || sampleWeight === null
       ? null : toTensor(sampleWeight, 'sample_weight');
-    const dtype = computationDtype(this.dtypeCode, p);
+    const dtype = computationDtype(n, this.dtypeCode, p);
     n.invoke(nativeLoss(this.key, this.reductionCode, this.flavorCode, this.axes), 'call', [t, p, w], dtype);
-    if (this.reductionCode !== REDUCTION_NONE) {
-      const value = n.scalarResult(dtype);
+    if (this.reduced) {
+      const value = n.scalarResult();
       if (value !== undefined) return value;
     }
-    return n.result(dtype);
+    return n.result();
   }
 
   // d(loss output)/d yPred as { data, shape } (yPred's shape, the computation dtype). options.dy:
@@ -157,19 +153,17 @@ export class CosineSimilarity {
     if (bits === undefined) {
       throw new TypeError(`CosineSimilarity.valueAndGradient: wrt must be 'yPred', 'yTrue' or 'both'; got ${describe(wrt)}`);
     }
-    const n = requireNative();
+    const n = native('CosineSimilarity.valueAndGradient()');
     const t = toTensor(yTrue, 'y_true');
     const p = toTensor(yPred, 'y_pred');
     const w = sampleWeight === undefined || sampleWeight === null
       ? null : toTensor(sampleWeight, 'sample_weight');
     const g = dy === undefined || dy === null ? null : toTensor(dy, 'dy');
-    const dtype = computationDtype(this.dtypeCode, p);
+    const dtype = computationDtype(n, this.dtypeCode, p);
     n.invoke(nativeLoss(this.key, this.reductionCode, this.flavorCode, this.axes), 'gradient', [t, p, w, g], dtype, bits);
-    const result = n.result(dtype);
-    const value = this.reductionCode === REDUCTION_NONE || result.shape.length > 0 ? result : result.data[0];
-    const [gt, gp] = n.gradients([bits & 1 ? t.data.length : null, bits & 2 ? p.data.length : null], dtype);
-    const gradYTrue = gt && { data: gt, shape: [...t.shape] };
-    const gradYPred = gp && { data: gp, shape: [...p.shape] };
+    const result = n.result();
+    const value = !this.reduced || result.shape.length > 0 ? result : result.data[0];
+    const [gradYTrue, gradYPred] = n.gradients();
     return { value, gradient: bits === 3 ? { yTrue: gradYTrue, yPred: gradYPred } : (gradYPred ?? gradYTrue) };
   }
 

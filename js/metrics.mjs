@@ -3,19 +3,36 @@
 // running state, a pair of float64 numbers { total, count }, so states merge by addition and
 // serialise as JSON.
 import {
-  checkOptions, computationDtype, nativeKey, nativeLoss, normalizeAxis, parseDtype, parseFlavor,
-  requireNative,
+  checkOptions, dtypeCode, flavorCode, nativeKey, nativeLoss, normalizeAxis, parseDtype, parseFlavor,
 } from './losses.mjs';
-import { describe, toTensor } from './tensor.mjs';
+import { native } from './state.mjs';
+import { computationDtype, describe, toTensor } from './tensor.mjs';
 
-const REDUCTION_NONE = 1;
 const KEYS = ['name', 'dtype', 'axis', 'flavor'];
 
-function checkState(state, what) {
-  if (state === null || typeof state !== 'object' ||
-      typeof state.total !== 'number' || typeof state.count !== 'number') {
+// States are JSON: in JSON a non-finite total (a NaN sample is kept, as Keras keeps it) is written
+// as the string 'NaN', 'Infinity' or '-Infinity' (JSON.stringify would otherwise turn it into
+// null), through a non-enumerable toJSON, so getState() itself holds plain numbers.
+const NON_FINITE = { NaN, Infinity, '-Infinity': -Infinity };
+function stateToJSON() {
+  return { total: Number.isFinite(this.total) ? this.total : String(this.total), count: this.count };
+}
+
+function decodeState(state, what) {
+  if (state === null || typeof state !== 'object') {
     throw new TypeError(`${what}: a state is { total: number, count: number }; got ${describe(state)}`);
   }
+  let { total, count } = state;
+  if (typeof total === 'string' && Object.hasOwn(NON_FINITE, total)) total = NON_FINITE[total];
+  if (typeof total !== 'number' || typeof count !== 'number') {
+    throw new TypeError(`${what}: a state is { total: number, count: number }; got ${describe(state)}`);
+  }
+  // count is Σw: a finite non-negative number (weights may be fractional), or NaN once a NaN
+  // weight was seen (kept, as Keras keeps it).
+  if (!(count >= 0 && count < Infinity) && !Number.isNaN(count)) {
+    throw new RangeError(`${what}: count must be a finite non-negative number; got ${count}`);
+  }
+  return { total, count };
 }
 
 export class CosineSimilarity {
@@ -26,8 +43,8 @@ export class CosineSimilarity {
     if (typeof name !== 'string') {
       throw new TypeError(`metrics.CosineSimilarity: name must be a string; got ${describe(name)}`);
     }
-    this.flavorCode = parseFlavor(flavor, 'metrics.CosineSimilarity');
-    this.dtypeCode = parseDtype(dtype, 'metrics.CosineSimilarity');
+    parseFlavor(flavor, 'metrics.CosineSimilarity');
+    parseDtype(dtype, 'metrics.CosineSimilarity');
     this.axes = normalizeAxis(axis, 'metrics.CosineSimilarity');
     this.name = name;
     this.dtype = dtype;
@@ -35,19 +52,25 @@ export class CosineSimilarity {
     this.flavor = flavor;
     this.total = 0;
     this.count = 0;
-    this.key = nativeKey(REDUCTION_NONE, this.flavorCode, this.axes);
+    this.bound = null;  // the module's codes are known after ready(): resolved on first update
   }
 
   // Adds a batch. sampleWeight: a number, a tensor-like, or undefined/null for none.
   updateState(yTrue, yPred, sampleWeight) {
-    const n = requireNative('metrics.CosineSimilarity');
+    const n = native('metrics.CosineSimilarity.updateState()');
+    if (this.bound === null) {
+      const none = n.REDUCTION_NONE;
+      const flavor = flavorCode(n, this.flavor);
+      this.bound = { key: nativeKey(none, flavor, this.axes), none, flavor, dtype: dtypeCode(n, this.dtype) };
+    }
+    const b = this.bound;
     const t = toTensor(yTrue, 'y_true');
     const p = toTensor(yPred, 'y_pred');
     const w = sampleWeight === undefined || sampleWeight === null
       ? null : toTensor(sampleWeight, 'sample_weight');
-    n.invoke(nativeLoss(this.key, REDUCTION_NONE, this.flavorCode, this.axes), 'metric', [t, p, w],
-      computationDtype(this.dtypeCode, p));
-    const [total, count] = n.metricUpdate();
+    n.invoke(nativeLoss(b.key, b.none, b.flavor, this.axes), 'metric', [t, p, w],
+      computationDtype(n, b.dtype, p));
+    const [total, count] = n.numbers();
     this.total += total;
     this.count += count;
   }
@@ -78,14 +101,17 @@ export class CosineSimilarity {
     this.count += other.count;
   }
 
+  // { total, count } as numbers; JSON.stringify of it round-trips through setState (see above).
   getState() {
-    return { total: this.total, count: this.count };
+    const state = { total: this.total, count: this.count };
+    Object.defineProperty(state, 'toJSON', { value: stateToJSON });
+    return state;
   }
 
   setState(state) {
-    checkState(state, 'metrics.CosineSimilarity.setState');
-    this.total = state.total;
-    this.count = state.count;
+    const { total, count } = decodeState(state, 'metrics.CosineSimilarity.setState');
+    this.total = total;
+    this.count = count;
   }
 
   getConfig() {

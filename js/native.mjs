@@ -1,50 +1,123 @@
-// The only file that touches WebAssembly memory. It stages inputs into the core's heap, writes
-// their descriptors into the IoBlock (layout: cpp/bindings/io_block.h), calls the bound C++
-// object, and copies the result out. Heap views are re-derived after every call that may grow
-// memory (growth detaches old views).
+// The only file that touches WebAssembly memory or calls into the module. It stages inputs into
+// the core's heap, writes their descriptors into the IoBlock, calls the bound C++ object, turns a
+// status code into a typed Error, and copies results out.
+//
+// The IoBlock's layout is not written here: it is defined once in cpp/bindings/io_block.h and
+// exported by the module (layout()); this file derives every offset and code from that export at
+// load time and refuses a module whose interface version or fields it does not know.
+//
+// Memory rules: heap views are re-derived after anything that may grow the memory (growth
+// detaches old views), and no element count is ever read from a view that may have detached.
+// If the instance ever traps (WebAssembly.RuntimeError), it is marked unusable: its heap may be
+// corrupt, so every later call throws instead of returning a value computed on it.
 
-const MAX_RANK = 32;
-const SLOT_WORDS = 2 + MAX_RANK;
-const W_DTYPE = 0;
-const W_HAS_WEIGHT = 1;
-const W_TENSORS = 2;
-const W_N_AXES = W_TENSORS + 3 * SLOT_WORDS;
-const W_AXES = W_N_AXES + 1;
-const W_OUT = W_AXES + MAX_RANK;
-const W_DY = W_OUT + SLOT_WORDS;
-const W_HAS_DY = W_DY + SLOT_WORDS;
-const W_WRT = W_HAS_DY + 1;
-const W_GRAD_TRUE = W_WRT + 1;
-const W_GRAD_PRED = W_GRAD_TRUE + 1;
-const W_OUT_INDICES = W_GRAD_PRED + 1;
-const IO_WORDS = W_OUT_INDICES + 1;
-// Where each input tensor's descriptor goes: y_true, y_pred, sample_weight, dy.
-const SLOT_AT = [W_TENSORS, W_TENSORS + SLOT_WORDS, W_TENSORS + 2 * SLOT_WORDS, W_DY];
-
-export const DTYPE_F32 = 0;
-export const DTYPE_F64 = 1;
-const DTYPE_NAMES = ['float32', 'float64'];
+const INTERFACE_VERSION = 2;
+const MAX_BYTES = 4294967296;  // 32-bit WebAssembly memory
 
 // Sizes may exceed 2^31, so no bitwise ops.
 const align16 = (n) => (n % 16 === 0 ? n : n + 16 - (n % 16));
+
+// Reads and checks the module's interface description (cpp/bindings/io_block.h).
+function readLayout(module) {
+  const layout = JSON.parse(module.layout());
+  const need = {
+    '': ['version', 'maxRank', 'inSlots', 'outSlots'],
+    io: ['present', 'wrt', 'nAxes', 'axes', 'nOut', 'in', 'out', 'bytes'],
+    slot: ['data', 'dtype', 'rank', 'dims', 'bytes'],
+    inSlot: ['yTrue', 'yPred', 'weight', 'dy'],
+    outSlot: ['value', 'gradTrue', 'gradPred', 'indices'],
+    dtype: ['float32', 'float64', 'int32'],
+    reduction: ['auto', 'none', 'sum', 'sum_over_batch_size', 'mean', 'mean_with_sample_weight'],
+    flavor: ['keras2', 'keras3'],
+    status: ['ok', 'invalid', 'outOfMemory', 'shape', 'tooLarge', 'type'],
+  };
+  for (const [group, keys] of Object.entries(need)) {
+    const table = group === '' ? layout : layout[group];
+    for (const key of keys) {
+      if (typeof table?.[key] !== 'number') {
+        throw new Error(`cossim: the WebAssembly module's interface lacks ${group ? `${group}.` : ''}${key}; ` +
+          'js/ and dist/ are from different builds (rebuild with npm run build)');
+      }
+    }
+  }
+  if (layout.version !== INTERFACE_VERSION) {
+    throw new Error(`cossim: the WebAssembly module has interface version ${layout.version}, this ` +
+      `wrapper expects ${INTERFACE_VERSION} (js/ and dist/ are from different builds)`);
+  }
+  return layout;
+}
 
 export class Native {
   constructor(module, backend) {
     this.module = module;
     this.backend = backend;
-    this.ioAddress = module.ioBlock();
-    this.metricAddress = module.metricUpdate();
+    const L = readLayout(module);
+    this.layout = L;
+    this.maxRank = L.maxRank;
+    this.F32 = L.dtype.float32;
+    this.F64 = L.dtype.float64;
+    this.I32 = L.dtype.int32;
+    this.REDUCTION_NONE = L.reduction.none;
+    this.arrayOf = { [this.F32]: Float32Array, [this.F64]: Float64Array, [this.I32]: Int32Array };
+    this.dtypeName = { [this.F32]: 'float32', [this.F64]: 'float64', [this.I32]: 'int32' };
+    this.errorOf = {
+      [L.status.shape]: RangeError, [L.status.tooLarge]: RangeError,
+      [L.status.outOfMemory]: RangeError, [L.status.type]: TypeError,
+    };
+    // Word indices (int32) of each field.
+    const slotWords = L.slot.bytes / 4;
+    this.w = {
+      present: L.io.present / 4, wrt: L.io.wrt / 4, nAxes: L.io.nAxes / 4, axes: L.io.axes / 4,
+      nOut: L.io.nOut / 4, data: L.slot.data / 4, dtype: L.slot.dtype / 4, rank: L.slot.rank / 4,
+      dims: L.slot.dims / 4,
+    };
+    // Input slots in the order callers pass tensors: y_true, y_pred, sample_weight, dy.
+    this.inAt = [L.inSlot.yTrue, L.inSlot.yPred, L.inSlot.weight, L.inSlot.dy]
+      .map((s) => L.io.in / 4 + s * slotWords);
+    this.inBit = [L.inSlot.yTrue, L.inSlot.yPred, L.inSlot.weight, L.inSlot.dy].map((s) => 2 ** s);
+    this.outAt = (s) => L.io.out / 4 + s * slotWords;
+    this.outValue = this.outAt(L.outSlot.value);
+    this.outGrad = [this.outAt(L.outSlot.gradTrue), this.outAt(L.outSlot.gradPred)];
+    this.outIndices = this.outAt(L.outSlot.indices);
+    this.ioWords = L.io.bytes / 4;
+    this.dead = null;  // the RuntimeError that made the instance unusable
+    this.ioAddress = this.enter(() => module.ioBlock());
     this.stageAddress = 0;  // the staging buffer only moves when it grows
     this.stageBytes = 0;
     this.refreshViews();
   }
 
+  // ---- the trap guard: every call into the module goes through enter() ----
+
+  // Runs fn (a call into the module); a trap marks the instance unusable.
+  enter(fn) {
+    if (this.dead !== null) throw this.deadError();
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        this.dead = error;
+        throw this.deadError();
+      }
+      throw error;
+    }
+  }
+
+  deadError() {
+    return new Error(`cossim: the WebAssembly instance trapped (${this.dead.message}) and is unusable: ` +
+      'its memory may be corrupt, so no further call can return a value. Reload the page or restart ' +
+      'the process (this is a bug in cossim; please report the call that trapped).');
+  }
+
+  // ---- views ----
+
   // Heap views are replaced when the memory grows (the old ones detach): re-derive them then.
   refreshViews() {
     const buffer = this.module.HEAPU8.buffer;
     this.buffer = buffer;
-    this.heap = [new Float32Array(buffer), new Float64Array(buffer)];
-    this.io = new Int32Array(buffer, this.ioAddress, IO_WORDS);
+    this.heap = { [this.F32]: new Float32Array(buffer), [this.F64]: new Float64Array(buffer),
+      [this.I32]: new Int32Array(buffer) };
+    this.io = new Int32Array(buffer, this.ioAddress, this.ioWords);
   }
 
   views() {
@@ -56,125 +129,199 @@ export class Native {
     return this.module.HEAPU8.buffer.byteLength;
   }
 
-  fail(ErrorType = Error) {
-    return new ErrorType(this.module.lastError());
+  // A view of `length` elements of dtype code `dtype` at `address` (heap tensors).
+  view(address, dtype, length) {
+    if (this.dead !== null) throw this.deadError();
+    return new this.arrayOf[dtype](this.views().buffer, address, length);
   }
 
-  // -> reduction code; throws Keras's message for an invalid key.
-  parseReduction(key, flavor) {
-    const code = this.module.parseReduction(key, flavor);
-    if (code < 0) throw this.fail(Error);
-    return code;
+  // The error for a failed call: the class the status code picks, the core's message.
+  error(status) {
+    const ErrorType = this.errorOf[status] ?? Error;
+    return new ErrorType(this.enter(() => this.module.lastError()));
   }
 
-  newLoss(reductionCode, flavor, axes) {
-    const { io } = this.views();
-    io[W_N_AXES] = axes.length;
-    for (let i = 0; i < axes.length; i++) io[W_AXES + i] = axes[i];
-    return new this.module.CosineSimilarity(reductionCode, flavor);
+  // ---- memory ----
+
+  // A 16-byte aligned block of `bytes` bytes (heap tensors); throws a RangeError naming `what`.
+  alloc(bytes, what) {
+    if (bytes > MAX_BYTES) {
+      throw new RangeError(`${what}: ${bytes} bytes cannot fit in the 4 GiB of WebAssembly memory`);
+    }
+    const address = this.enter(() => this.module.alloc(bytes));
+    if (address === 0) throw new RangeError(`${what}: ${this.enter(() => this.module.lastError())}`);
+    return address;
+  }
+
+  free(address) {
+    if (this.dead === null) this.enter(() => this.module.free(address));
   }
 
   // Room for `bytes` bytes of inputs; calls into the module only when the buffer must grow.
   stage(bytes) {
     if (bytes > this.stageBytes) {
-      const address = this.module.stage(bytes);
-      if (address === 0) throw this.fail(RangeError);
+      const address = this.enter(() => this.module.stage(bytes));
+      if (address === 0) throw new RangeError(this.enter(() => this.module.lastError()));
       this.stageAddress = address;
       this.stageBytes = bytes;
     }
     return this.stageAddress;
   }
 
-  // Runs `method` ('call' | 'similarity' | 'metric' | 'gradient') of a bound C++
-  // CosineSimilarity on tensors = [yTrue, yPred, weight | null, dy | null] ({ data, shape, heap? }
-  // from toTensor); `wrt` is the gradient's bit set (1: y_true, 2: y_pred). Inputs are
-  // staged into the heap and cast to `dtype` here, except heap tensors of that dtype, which are
-  // passed by address. Throws the core's message on error.
+  // ---- calls ----
+
+  // -> reduction code; throws Keras's message for an invalid key.
+  parseReduction(key, flavor) {
+    const code = this.enter(() => this.module.parseReduction(key, flavor));
+    if (code < 0) throw this.error(-code);
+    return code;
+  }
+
+  newLoss(reductionCode, flavor, axes) {
+    const { io } = this.views();
+    io[this.w.nAxes] = axes.length;
+    for (let i = 0; i < axes.length; i++) io[this.w.axes + i] = axes[i];
+    return this.enter(() => new this.module.CosineSimilarity(reductionCode, flavor));
+  }
+
+  // Where a tensor's elements are read from: { address } when they are already in the heap in
+  // dtype code `dtype` (a heap tensor, or a typed-array view of this memory), else null (copy).
+  inPlace(t, dtype) {
+    if (t.heap !== undefined) return t.heap.dtypeCode === dtype ? t.heap.address : null;
+    const d = t.data;
+    if (d.buffer === this.buffer && d.constructor === this.arrayOf[dtype]) return d.byteOffset;
+    return null;
+  }
+
+  // The elements of a tensor that must be copied, read afresh after staging (which may have grown
+  // the memory and detached any view of it).
+  source(t) {
+    if (t.heap !== undefined) return t.heap.data;
+    if (t.byteOffset !== undefined && t.data.buffer !== this.buffer) {
+      // A view of this module's memory from before a growth: re-derive it at the same place.
+      return new t.data.constructor(this.buffer, t.byteOffset, t.length);
+    }
+    return t.data;
+  }
+
+  // Runs `method` ('call' | 'similarity' | 'metric' | 'gradient' of a bound C++ CosineSimilarity,
+  // or 'pairwise' | 'topK' of the module) on tensors = [yTrue, yPred, weight | null, dy | null]
+  // ({ data, shape, length, heap? } from toTensor). Inputs are cast to dtype code `dtype`
+  // (copied into the staging buffer), except those already in the heap in that dtype, which are
+  // passed by address. `wrt` is the gradient's bit set (1: y_true, 2: y_pred); `arg` the
+  // method's number argument. Throws the core's message as a typed Error.
   invoke(bound, method, tensors, dtype, wrt = 0, arg = undefined) {
-    const size = dtype === DTYPE_F64 ? 8 : 4;
-    const dtypeName = DTYPE_NAMES[dtype];
+    if (this.dead !== null) throw this.deadError();
+    const size = dtype === this.F64 ? 8 : 4;
     const count = tensors.length;
     let total = 0;
     for (let s = 0; s < count; s++) {
       const t = tensors[s];
-      if (t && (t.heap === undefined || t.heap.dtype !== dtypeName)) total += align16(t.data.length * size);
+      if (t) {
+        // A heap view's offset is remembered before staging may detach it.
+        if (t.heap === undefined && t.data.buffer === this.buffer) t.byteOffset = t.data.byteOffset;
+        if (this.inPlace(t, dtype) === null) total += align16(t.length * size);
+      }
+    }
+    if (total >= MAX_BYTES) {
+      throw new RangeError(`the inputs ${tensors.filter(Boolean).map((t) => `[${t.shape.join(',')}]`).join(', ')} ` +
+        `need ${total} bytes as ${this.dtypeName[dtype]}, more than the 4 GiB of WebAssembly memory`);
     }
     const base = total > this.stageBytes ? this.stage(total) : this.stageAddress;
-    if (this.module.HEAPU8.buffer !== this.buffer) this.refreshViews();  // stage() may grow memory
-    const io = this.io;
+    const { io } = this.views();  // stage() may have grown the memory
     const typed = this.heap[dtype];
-    io[W_DTYPE] = dtype;
-    io[W_HAS_WEIGHT] = tensors[2] ? 1 : 0;
-    io[W_HAS_DY] = count > 3 && tensors[3] ? 1 : 0;
-    io[W_WRT] = wrt;
+    let present = 0;
     let address = base;
     for (let s = 0; s < count; s++) {
       const t = tensors[s];
       if (!t) continue;
-      const w = SLOT_AT[s];
-      if (t.heap !== undefined && t.heap.dtype === dtypeName) {
-        io[w] = t.heap.address;  // in place: no copy
+      present += this.inBit[s];
+      const w = this.inAt[s];
+      const at = this.inPlace(t, dtype);
+      if (at !== null) {
+        io[w] = at;  // in place: no copy
       } else {
-        // A heap tensor's own view may have been detached by stage(): read it afresh.
-        typed.set(t.heap ? t.heap.data : t.data, address / size);  // the cast to `dtype`
+        typed.set(this.source(t), address / size);  // the cast to `dtype`
         io[w] = address;
-        address += align16(t.data.length * size);
+        address += align16(t.length * size);
       }
+      io[w + this.w.dtype] = dtype;
       const shape = t.shape;
-      io[w + 1] = shape.length;
-      for (let i = 0; i < shape.length; i++) io[w + 2 + i] = shape[i];
+      io[w + this.w.rank] = shape.length;
+      for (let i = 0; i < shape.length; i++) io[w + this.w.dims + i] = shape[i];
     }
-    const status = arg === undefined ? bound[method]() : bound[method](arg);  // Embind checks arity
-    if (status !== 0) throw this.fail(Error);
+    io[this.w.present] = present;
+    io[this.w.wrt] = wrt;
+    let status;
+    try {
+      status = arg === undefined ? bound[method]() : bound[method](arg);  // Embind checks arity
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        this.dead = error;
+        throw this.deadError();
+      }
+      throw error;
+    }
+    if (status !== 0) throw this.error(status);
   }
 
-  // The result of the last call, copied out: { data: Float32Array | Float64Array, shape }.
-  result(dtype) {
-    const out = this.views().io;  // computing may have grown the memory
-    const rank = out[W_OUT + 1];
+  // ---- results: every output comes back through the IoBlock's out slots ----
+
+  // Output slot at word `w` of the last call, copied out: { data, shape }, or null when the call
+  // left it empty (a gradient that was not requested).
+  out(w) {
+    const io = this.views().io;  // computing may have grown the memory
+    const address = io[w + this.w.data] >>> 0;
+    if (address === 0) return null;
+    const rank = io[w + this.w.rank];
     const shape = new Array(rank);
     let n = 1;
-    for (let i = 0; i < rank; i++) n *= shape[i] = out[W_OUT + 2 + i];
-    const first = (out[W_OUT] >>> 0) / (dtype === DTYPE_F64 ? 8 : 4);
-    return { data: this.heap[dtype].slice(first, first + n), shape };
+    for (let i = 0; i < rank; i++) n *= shape[i] = io[w + this.w.dims + i];
+    const Array_ = this.arrayOf[io[w + this.w.dtype]];
+    const first = address / Array_.BYTES_PER_ELEMENT;
+    return { data: this.heap[io[w + this.w.dtype]].slice(first, first + n), shape };
   }
 
-  run(bound, method, tensors, dtype) {
-    this.invoke(bound, method, tensors, dtype);
-    return this.result(dtype);
+  // The value of the last call: { data, shape }.
+  result() {
+    return this.out(this.outValue);
   }
 
-  // Top-k row indices of the last topK() call, copied out (`n` of them).
-  indices(n) {
+  // The value of the last call when it is a scalar (rank 0), read in place; undefined otherwise.
+  scalarResult() {
     const io = this.views().io;
-    const first = (io[W_OUT_INDICES] >>> 0) / 4;
-    return new Int32Array(this.buffer, 0).slice(first, first + n);
+    const w = this.outValue;
+    if (io[w + this.w.rank] !== 0) return undefined;
+    const dtype = io[w + this.w.dtype];
+    return this.heap[dtype][(io[w + this.w.data] >>> 0) / this.arrayOf[dtype].BYTES_PER_ELEMENT];
   }
 
-  // The last call's result when it is a scalar (rank 0), read in place; undefined otherwise.
-  scalarResult(dtype) {
-    const io = this.views().io;  // computing may have grown the memory
-    if (io[W_OUT + 1] !== 0) return undefined;
-    return this.heap[dtype][(io[W_OUT] >>> 0) / (dtype === DTYPE_F64 ? 8 : 4)];
-  }
-
-  // The gradients of the last gradient() call, copied out: [d/dy_true | null, d/dy_pred | null],
-  // each with the length of its input.
-  gradients(lengths, dtype) {
+  // The value of the last call as a short list of numbers, read in place (the metric's
+  // [Δtotal, Δcount]).
+  numbers() {
     const io = this.views().io;
-    const heap = this.heap[dtype];
-    const size = dtype === DTYPE_F64 ? 8 : 4;
-    return [W_GRAD_TRUE, W_GRAD_PRED].map((word, i) => {
-      if (lengths[i] === null) return null;
-      const first = (io[word] >>> 0) / size;
-      return heap.slice(first, first + lengths[i]);
-    });
+    const w = this.outValue;
+    const dtype = io[w + this.w.dtype];
+    const first = (io[w + this.w.data] >>> 0) / this.arrayOf[dtype].BYTES_PER_ELEMENT;
+    return Array.from(this.heap[dtype].subarray(first, first + io[w + this.w.dims]));
   }
 
-  // The metric's (Δtotal, Δcount) from the last metric() call.
-  metricUpdate() {
-    const f64 = this.views().heap[DTYPE_F64];
-    const at = this.metricAddress / 8;
-    return [f64[at], f64[at + 1]];
+  // The gradients of the last gradient() call: [d/dy_true | null, d/dy_pred | null].
+  gradients() {
+    return [this.out(this.outGrad[0]), this.out(this.outGrad[1])];
+  }
+
+  // The top-k indices of the last topK() call: { data: Int32Array, shape }.
+  indices() {
+    return this.out(this.outIndices);
+  }
+
+  // For benchmarks: the kernel set's sum over a heap tensor's elements.
+  sum(address, length, dtype) {
+    return this.enter(() => this.module.sum(address, length, dtype));
+  }
+
+  trapForTesting() {
+    return this.enter(() => this.module.trapForTesting());
   }
 }

@@ -1,28 +1,18 @@
 // similarity(a, b, { axis }): +cos per sample with the loss's rules (the 'none' loss negated,
 // without weights), through the same C++ core.
-import { DTYPE_F32, DTYPE_F64 } from './native.mjs';
-import { nativeKey, nativeLoss, normalizeAxis } from './losses.mjs';
-import { describe, toTensor } from './tensor.mjs';
+import { checkOptions, flavorCode, nativeKey, nativeLoss, normalizeAxis } from './losses.mjs';
+import { native } from './state.mjs';
+import { computationDtype, toTensor } from './tensor.mjs';
 
-let native = null;
-export function bindSimilarity(n) {
-  native = n;
-}
-
-const REDUCTION_NONE = 1;  // cossim::Reduction::kNone
-
-export function similarity(a, b, options = {}) {
-  if (!native) throw new Error('cossim: similarity() needs the WebAssembly module: await ready() first');
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`similarity(): options must be an object; got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'axis') throw new TypeError(`similarity(): unknown option '${key}' (expected axis)`);
-  }
-  const axes = normalizeAxis(options.axis ?? -1);
+export function similarity(a, b, options) {
+  const n = native('similarity()');
+  const { axis = -1 } = checkOptions(options, ['axis'], 'similarity()');
+  const axes = normalizeAxis(axis, 'similarity()');
   const t = toTensor(a, 'a');
   const p = toTensor(b, 'b');
-  const dtype = p.data instanceof Float64Array ? DTYPE_F64 : DTYPE_F32;
-  const bound = nativeLoss(nativeKey(REDUCTION_NONE, 0, axes), REDUCTION_NONE, 0, axes);
-  return native.run(bound, 'similarity', [t, p, null], dtype);
+  const none = n.REDUCTION_NONE;
+  const flavor = flavorCode(n, 'keras2');
+  const bound = nativeLoss(nativeKey(none, flavor, axes), none, flavor, axes);
+  n.invoke(bound, 'similarity', [t, p, null], computationDtype(n, undefined, p));
+  return n.result();
 }

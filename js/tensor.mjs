@@ -2,23 +2,28 @@
 // (kinds, raggedness, data/shape agreement); every rule about shapes versus each other (axes,
 // squeezing, broadcasting, weights) lives in the C++ core.
 
+import { describe, shapeString } from './format.mjs';
 import { HeapTensor } from './heap.mjs';
 
+export { describe, shapeString };
+
 const MAX_DIM = 2 ** 31 - 1;  // dims travel as int32 into WebAssembly (whose memory is < 4 GiB)
-const MAX_RANK = 32;          // the core's kMaxRank
-
-export function describe(x) {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
-  if (typeof x === 'object') return `an object with keys [${Object.keys(x).join(', ')}]`;
-  return `${typeof x} ${String(x)}`;
-}
-
-export const shapeString = (shape) => `[${shape.join(',')}]`;
+const MAX_RANK = 32;          // the core's kMaxRank (checked against the module's layout at load)
 
 function isNumericTypedArray(x) {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+
+// A view whose buffer was detached (transferred, or WebAssembly memory that grew since) reads as
+// empty: refuse it rather than compute on no data. Only empty views can be detached.
+function checkAttached(data, what) {
+  if (data.length !== 0) return;
+  try {
+    new Uint8Array(data.buffer, 0, 0);
+  } catch {
+    throw new TypeError(`${what}: the ${data.constructor.name}'s ArrayBuffer is detached (transferred, ` +
+      'or a view of WebAssembly memory from before it grew): take a fresh view');
+  }
 }
 
 function checkNotBigInt(data, what) {
@@ -39,8 +44,8 @@ function checkShape(shape, what) {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new RangeError(`${what}: shape [${Array.from(shape).join(',')}] has an invalid dimension ` +
-        `${String(d)} at index ${i} (dimensions are non-negative integers)`);
+      throw new (typeof d === 'number' ? RangeError : TypeError)(`${what}: shape ${shapeString(shape)} has an ` +
+        `invalid dimension ${describe(d)} at index ${i} (dimensions are non-negative integers)`);
     }
     if (d > MAX_DIM) {
       throw new RangeError(`${what}: dimension ${d} at index ${i} exceeds ${MAX_DIM}`);
@@ -67,6 +72,7 @@ function numElements(shape) {
 function fromDataAndShape(data, shape, what) {
   if (isNumericTypedArray(data)) {
     checkNotBigInt(data, what);
+    checkAttached(data, what);
   } else if (Array.isArray(data)) {
     checkNumberArray(data, what);
   } else {
@@ -77,7 +83,7 @@ function fromDataAndShape(data, shape, what) {
   if (n !== data.length) {
     throw new RangeError(`${what}: shape ${shapeString(dims)} has ${n} elements but data has ${data.length}`);
   }
-  return { data, shape: dims };
+  return { data, shape: dims, length: n };
 }
 
 function fromNested(array, what) {
@@ -112,21 +118,23 @@ function fromNested(array, what) {
     }
   };
   walk(array, 0, []);
-  return { data, shape };
+  return { data, shape, length: data.length };
 }
 
 // Any tensor-like -> { data: TypedArray | number[], shape: number[], heap?: HeapTensor }; `what`
 // names the argument in error messages. A heap tensor keeps a reference so that callers can pass
 // its address instead of copying it.
 export function toTensor(x, what) {
-  if (typeof x === 'number') return { data: [x], shape: [] };
+  if (typeof x === 'number') return { data: [x], shape: [], length: 1 };
   if (x instanceof HeapTensor) {
     if (x.disposed) throw new Error(`${what}: heap tensor ${shapeString(x.shape)} ${x.dtype} was disposed`);
-    return { data: x.data, shape: x.shape, heap: x };
+    // No view is taken here: staging may grow the memory; native.mjs reads the tensor afresh.
+    return { data: null, shape: x.shape, length: x.length, heap: x };
   }
   if (isNumericTypedArray(x)) {
     checkNotBigInt(x, what);
-    return { data: x, shape: [x.length] };
+    checkAttached(x, what);
+    return { data: x, shape: [x.length], length: x.length };
   }
   if (Array.isArray(x)) return fromNested(x, what);
   if (x !== null && typeof x === 'object') {
@@ -143,4 +151,14 @@ export function toTensor(x, what) {
 export function tensor(data, shape) {
   if (shape === undefined) return toTensor(data, 'tensor()');
   return fromDataAndShape(data, shape, 'tensor()');
+}
+
+// The one dtype rule of every entry point (README "Dtypes"): an explicit dtype option wins; else
+// the computation runs in float64 when the second operand (y_pred, b, the table) is float64 — a
+// Float64Array or a float64 heap tensor — and in float32 otherwise, as Keras casts y_true to
+// y_pred's dtype. `n` is the Native (for the codes).
+export function computationDtype(n, explicitCode, second) {
+  if (explicitCode !== undefined) return explicitCode;
+  const f64 = second.heap !== undefined ? second.heap.dtype === 'float64' : second.data instanceof Float64Array;
+  return f64 ? n.F64 : n.F32;
 }

@@ -1,8 +1,10 @@
-// Embind layer: thin by design. It reads tensor descriptors from the IoBlock, calls the core, and
-// reports a status code; the JS wrapper turns a non-zero code into an Error with lastError().
+// Embind layer: thin by design. It reads tensor descriptors from the IoBlock (io_block.h), calls
+// the core, writes the results' descriptors back, and returns the core's status code; js/native.mjs
+// turns a non-zero code into a typed JS error carrying lastError().
 // Nothing here throws or aborts: C++ exceptions cannot cross Embind usefully in emscripten 3.1.6
 // (they arrive as bare pointers), and an abort() would leave the module unusable.
 #include <emscripten/bind.h>
+#include <emscripten/heap.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -23,46 +25,74 @@ namespace {
 IoBlock g_io;
 Buffer g_staging;
 Workspace g_workspace;
-std::string g_last_error;
-double g_metric_update[2];  // Δtotal, Δcount of the last metric() call
-Result g_result;
 SearchWorkspace g_search_workspace;
+std::string g_last_error;
+double g_metric_update[2];  // the metric's [Δtotal, Δcount], returned through out[kOutValue]
+Result g_result;
+GradientOutput g_grads;
+// Views live as long as the module so that their shapes reuse capacity across calls.
+TensorView g_views[kInSlots];
+
+constexpr const char* kSlotNames[kInSlots] = {"y_true", "y_pred", "sample_weight", "dy"};
 
 int fail(const Status& status) {
   g_last_error = status.message();
   return static_cast<int>(status.code());
 }
 
-// Views live as long as the module so that their shapes reuse capacity across calls.
-TensorView g_views[4];
-GradientOutput g_grads;
+bool present(InSlot s) { return (g_io.present >> s) & 1; }
 
-const TensorView& view_of(Slot s, DType dtype) {
-  const TensorSlot& slot = s == kDy ? g_io.dy : g_io.tensors[s];
-  TensorView& v = g_views[s];
-  v.dtype = dtype;
-  v.data = reinterpret_cast<const void*>(static_cast<std::uintptr_t>(slot.data));
-  v.shape.assign(slot.dims, slot.dims + slot.rank);
-  return v;
+std::uint32_t address_of(const void* p) {
+  return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(p));
 }
 
-Status check_slot(const TensorSlot& slot, const char* what) {
+// Reads input slot `s` into g_views[s]; `name` names it in messages.
+Status read_slot(InSlot s, const char* name) {
+  const TensorSlot& slot = g_io.in[s];
   if (slot.rank < 0 || slot.rank > kMaxRank) {
-    return Status::Invalid(std::string(what) + ": rank " + int_to_string(slot.rank) +
-                           " is outside 0.." + int_to_string(kMaxRank));
+    return Status::Shape(std::string(name) + ": rank " + int_to_string(slot.rank) +
+                         " is outside 0.." + int_to_string(kMaxRank));
+  }
+  if (slot.dtype != kSlotFloat32 && slot.dtype != kSlotFloat64) {
+    return Status::Type(std::string(name) + ": dtype code " + int_to_string(slot.dtype) +
+                        " is not float32 or float64");
+  }
+  TensorView& v = g_views[s];
+  v.dtype = static_cast<DType>(slot.dtype);
+  v.data = reinterpret_cast<const void*>(static_cast<std::uintptr_t>(slot.data));
+  v.shape.assign(slot.dims, slot.dims + slot.rank);
+  return Status::Ok();
+}
+
+// Reads the two operands, and the optional slots that are present.
+Status read_inputs(const char* first = kSlotNames[0], const char* second = kSlotNames[1]) {
+  COSSIM_RETURN_IF_ERROR(read_slot(kYTrue, first));
+  COSSIM_RETURN_IF_ERROR(read_slot(kYPred, second));
+  for (InSlot s : {kWeight, kDy}) {
+    if (present(s)) COSSIM_RETURN_IF_ERROR(read_slot(s, kSlotNames[s]));
   }
   return Status::Ok();
 }
 
-Flavor to_flavor(int flavor) { return flavor == 1 ? Flavor::kKeras3 : Flavor::kKeras2; }
+const TensorView* optional_view(InSlot s) { return present(s) ? &g_views[s] : nullptr; }
 
-void write_result(const Result& result) {
-  g_io.out.data = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(result.data));
-  g_io.out.rank = static_cast<std::int32_t>(result.shape.size());
-  for (std::size_t i = 0; i < result.shape.size(); ++i) {
-    g_io.out.dims[i] = static_cast<std::int32_t>(result.shape[i]);
-  }
+void write_out(int s, std::int32_t dtype, const void* data, const Shape& shape) {
+  TensorSlot& out = g_io.out[s];
+  out.data = address_of(data);
+  out.dtype = dtype;
+  out.rank = static_cast<std::int32_t>(shape.size());
+  for (std::size_t i = 0; i < shape.size(); ++i) out.dims[i] = static_cast<std::int32_t>(shape[i]);
 }
+
+int finish(const Status& st, int n_out) {
+  if (!st.ok()) return fail(st);
+  write_out(kOutValue, static_cast<std::int32_t>(g_result.dtype), g_result.data, g_result.shape);
+  g_io.n_out = n_out;
+  return 0;
+}
+
+Flavor to_flavor(int flavor) { return flavor == 1 ? Flavor::kKeras3 : Flavor::kKeras2; }
+int clamp_axes(int n) { return n < 0 ? 0 : (n > kMaxRank ? kMaxRank : n); }
 
 }  // namespace
 
@@ -73,89 +103,71 @@ class LossBinding {
       : loss_(std::vector<std::int64_t>(g_io.axes, g_io.axes + clamp_axes(g_io.n_axes)),
               static_cast<Reduction>(reduction), to_flavor(flavor)) {}
 
-  // The loss (weights and reduction). Returns a status code; the result is in the IoBlock.
+  // The loss (weights and reduction) into out[value].
   int call() const {
     const Status st = read_inputs();
     if (!st.ok()) return fail(st);
-    const DType dtype = g_views[kYPred].dtype;
-    const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
-    return finish(loss_.call(g_views[kYTrue], g_views[kYPred], weight, default_kernels(),
-                             &g_workspace, &g_result));
+    return finish(loss_.call(g_views[kYTrue], g_views[kYPred], optional_view(kWeight),
+                             default_kernels(), &g_workspace, &g_result),
+                  1);
   }
 
-  // The loss (as call()) and the gradients selected by the IoBlock's wrt bits.
+  // The loss (as call()) into out[value] and the gradients selected by the wrt bits into
+  // out[grad_true] / out[grad_pred] (data 0 when not requested), each shaped like its input.
   int gradient() const {
     const Status st = read_inputs();
     if (!st.ok()) return fail(st);
-    const DType dtype = g_views[kYPred].dtype;
-    const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
-    if (g_io.has_dy) {
-      const Status dy_ok = check_slot(g_io.dy, "dy");
-      if (!dy_ok.ok()) return fail(dy_ok);
-    }
-    const TensorView* dy = g_io.has_dy ? &view_of(kDy, dtype) : nullptr;
-    const int code = finish(loss_.gradient(g_views[kYTrue], g_views[kYPred], weight, dy,
-                                           (g_io.wrt & 1) != 0, (g_io.wrt & 2) != 0,
-                                           default_kernels(), &g_workspace, &g_result, &g_grads));
-    if (code == 0) {
-      g_io.grad_true = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(g_grads.y_true));
-      g_io.grad_pred = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(g_grads.y_pred));
-    }
-    return code;
+    const bool wrt_true = (g_io.wrt & 1) != 0, wrt_pred = (g_io.wrt & 2) != 0;
+    const int code = finish(
+        loss_.gradient(g_views[kYTrue], g_views[kYPred], optional_view(kWeight), optional_view(kDy),
+                       wrt_true, wrt_pred, default_kernels(), &g_workspace, &g_result, &g_grads),
+        3);
+    if (code != 0) return code;
+    const auto dtype = static_cast<std::int32_t>(g_result.dtype);
+    write_out(kOutGradTrue, dtype, wrt_true ? g_grads.y_true : nullptr, g_views[kYTrue].shape);
+    write_out(kOutGradPred, dtype, wrt_pred ? g_grads.y_pred : nullptr, g_views[kYPred].shape);
+    return 0;
   }
 
-  // The metric's state increments, written to metricUpdate() as two doubles.
+  // The metric's state increments into out[value]: float64 [Δtotal, Δcount].
   int metric() const {
     const Status st = read_inputs();
     if (!st.ok()) return fail(st);
-    const DType dtype = g_views[kYPred].dtype;
-    const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
     MetricUpdate update;
     const Status done =
-        cosine_metric_update(g_views[kYTrue], g_views[kYPred], weight, loss_.axes(), loss_.flavor(),
-                             default_kernels(), &g_workspace, &update);
+        cosine_metric_update(g_views[kYTrue], g_views[kYPred], optional_view(kWeight), loss_.axes(),
+                             loss_.flavor(), default_kernels(), &g_workspace, &update);
     if (!done.ok()) return fail(done);
     g_metric_update[0] = update.total;
     g_metric_update[1] = update.count;
+    write_out(kOutValue, kSlotFloat64, g_metric_update, Shape{2});
+    g_io.n_out = 1;
     return 0;
   }
 
-  // +cos per sample (no weight, no reduction).
+  // +cos per sample (no weight, no reduction) into out[value].
   int similarity() const {
-    const Status st = read_inputs();
+    const Status st = read_inputs("a", "b");
     if (!st.ok()) return fail(st);
     return finish(loss_.similarity(g_views[kYTrue], g_views[kYPred], default_kernels(),
-                                   &g_workspace, &g_result));
+                                   &g_workspace, &g_result),
+                  1);
   }
 
  private:
-  static Status read_inputs() {
-    const DType dtype = g_io.dtype == 1 ? DType::kFloat64 : DType::kFloat32;
-    static const char* const kNames[3] = {"y_true", "y_pred", "sample_weight"};
-    for (int s = 0; s < (g_io.has_weight ? 3 : 2); ++s) {
-      COSSIM_RETURN_IF_ERROR(check_slot(g_io.tensors[s], kNames[s]));
-    }
-    view_of(kYTrue, dtype);
-    view_of(kYPred, dtype);
-    return Status::Ok();
-  }
-
-  static int finish(const Status& st) {
-    if (!st.ok()) return fail(st);
-    write_result(g_result);
-    return 0;
-  }
-
-  static int clamp_axes(int n) { return n < 0 ? 0 : (n > kMaxRank ? kMaxRank : n); }
   CosineSimilarity loss_;
 };
+
+namespace {
 
 std::uintptr_t io_block() { return reinterpret_cast<std::uintptr_t>(&g_io); }
 
 // Room for the call's inputs; 0 when the memory cannot grow that far (see lastError()).
 std::uintptr_t stage(double bytes) {
   if (!(bytes >= 0) || bytes > 4294967295.0) {
-    g_last_error = "Out of memory: the inputs need more than 4 GiB of WebAssembly memory";
+    g_last_error = "Out of memory: the inputs need " +
+                   int_to_string(static_cast<std::int64_t>(bytes)) +
+                   " bytes, more than the 4 GiB of WebAssembly memory";
     return 0;
   }
   const Status st = g_staging.reserve(static_cast<std::size_t>(bytes));
@@ -166,49 +178,61 @@ std::uintptr_t stage(double bytes) {
   return reinterpret_cast<std::uintptr_t>(g_staging.data());
 }
 
-// pairwise(a, b): IoBlock slots y_true = a [m,d], y_pred = b [n,d]; result [m,n] in `out`.
+// pairwise(): in[0] = a [m,d], in[1] = b [n,d]; out[value] = [m,n].
 int pairwise() {
-  const DType dtype = g_io.dtype == 1 ? DType::kFloat64 : DType::kFloat32;
-  for (int s = 0; s < 2; ++s) {
-    const Status st = check_slot(g_io.tensors[s], s == 0 ? "a" : "b");
-    if (!st.ok()) return fail(st);
-  }
-  const Status st = pairwise_cosine(view_of(kYTrue, dtype), view_of(kYPred, dtype),
-                                    default_search_kernels(), &g_search_workspace, &g_result);
+  const Status st = read_inputs("a", "b");
   if (!st.ok()) return fail(st);
-  write_result(g_result);
-  return 0;
+  return finish(pairwise_cosine(g_views[kYTrue], g_views[kYPred], default_search_kernels(),
+                                &g_search_workspace, &g_result),
+                1);
 }
 
-// topK(k): IoBlock slots y_true = query [d] or [q,d], y_pred = table [n,d]; values in `out`,
-// indices at out_indices.
+// topK(k): in[0] = query [d] or [q,d], in[1] = table [n,d]; out[value] = scores,
+// out[indices] = int32 row indices, both [k'] or [q,k'].
 int top_k(double k) {
-  if (!(k >= 0) || k != static_cast<double>(static_cast<std::int64_t>(k))) {
-    return fail(Status::Invalid("topK: k must be a non-negative integer"));
+  if (!(k >= 0) || k > 9007199254740991.0 ||
+      k != static_cast<double>(static_cast<std::int64_t>(k))) {
+    return fail(Status::Shape("topK: k must be a non-negative integer"));
   }
-  const DType dtype = g_io.dtype == 1 ? DType::kFloat64 : DType::kFloat32;
-  for (int s = 0; s < 2; ++s) {
-    const Status st = check_slot(g_io.tensors[s], s == 0 ? "query" : "table");
-    if (!st.ok()) return fail(st);
-  }
-  TopKResult r;
-  const Status st =
-      top_k_cosine(view_of(kYTrue, dtype), view_of(kYPred, dtype), static_cast<std::int64_t>(k),
-                   default_search_kernels(), &g_search_workspace, &r);
+  const Status st = read_inputs("query", "table");
   if (!st.ok()) return fail(st);
-  g_result.dtype = r.dtype;
-  g_result.shape = r.shape;
-  g_result.data = r.values;
-  write_result(g_result);
-  g_io.out_indices = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(r.indices));
+  TopKResult r;
+  const Status done = top_k_cosine(g_views[kYTrue], g_views[kYPred], static_cast<std::int64_t>(k),
+                                   default_search_kernels(), &g_search_workspace, &r);
+  if (!done.ok()) return fail(done);
+  write_out(kOutValue, static_cast<std::int32_t>(r.dtype), r.values, r.shape);
+  write_out(kOutIndices, kSlotInt32, r.indices, r.shape);
+  g_io.n_out = 2;
   return 0;
 }
 
-// Heap tensors (alloc() in JS): 16-byte aligned blocks the user fills in place; 0 on failure.
+// Heap tensors (alloc() in JS): 16-byte aligned blocks the user fills in place. 0 on failure,
+// with the reason in lastError(). Sizes are checked in 64 bits before anything is allocated, and
+// a block is handed out only if it lies wholly inside the memory (defence in depth against the
+// allocator's 32-bit arithmetic near the 4 GiB limit).
 std::uintptr_t alloc_bytes(double bytes) {
-  if (!(bytes >= 0) || bytes > 4294967295.0) return 0;
-  const std::size_t n = static_cast<std::size_t>(bytes);
-  return reinterpret_cast<std::uintptr_t>(std::aligned_alloc(16, n < 16 ? 16 : (n + 15) / 16 * 16));
+  constexpr double kMaxBlock = 4294967296.0 - 65536.0;  // never all of the 4 GiB address space
+  if (!(bytes >= 0) || bytes > kMaxBlock) {
+    g_last_error = "Out of memory: " + int_to_string(static_cast<std::int64_t>(bytes)) +
+                   " bytes cannot fit in the 4 GiB of WebAssembly memory";
+    return 0;
+  }
+  const std::uint64_t n = static_cast<std::uint64_t>(bytes);
+  const std::uint64_t rounded = n < 16 ? 16 : (n + 15) / 16 * 16;
+  void* p = std::aligned_alloc(16, static_cast<std::size_t>(rounded));
+  const std::uint64_t at = reinterpret_cast<std::uintptr_t>(p);
+  if (p != nullptr && at + rounded > static_cast<std::uint64_t>(emscripten_get_heap_size())) {
+    std::free(p);  // the allocator returned a block that ends past the memory
+    p = nullptr;
+  }
+  if (p == nullptr) {
+    g_last_error = "Out of memory: could not allocate " +
+                   int_to_string(static_cast<std::int64_t>(n)) + " bytes of WebAssembly memory (" +
+                   int_to_string(static_cast<std::int64_t>(emscripten_get_heap_size())) +
+                   " bytes in use or reserved; the limit is 4 GiB)";
+    return 0;
+  }
+  return reinterpret_cast<std::uintptr_t>(p);
 }
 
 void free_bytes(std::uintptr_t address) { std::free(reinterpret_cast<void*>(address)); }
@@ -216,24 +240,102 @@ void free_bytes(std::uintptr_t address) { std::free(reinterpret_cast<void*>(addr
 // Benchmark probe: the SIMD128 (or scalar) sum of a heap tensor's elements.
 double sum_elements(std::uintptr_t address, double count, int dtype) {
   const auto n = static_cast<std::size_t>(count);
-  return dtype == 1 ? sum_f64(reinterpret_cast<const double*>(address), n)
-                    : sum_f32(reinterpret_cast<const float*>(address), n);
+  return dtype == kSlotFloat64 ? sum_f64(reinterpret_cast<const double*>(address), n)
+                               : sum_f32(reinterpret_cast<const float*>(address), n);
 }
 
-// Reduction code, or -1 with the Keras message in lastError().
+// Reduction code (>= 0), or -(status code) with the Keras message in lastError().
 int parse_reduction_key(const std::string& key, int flavor) {
   Reduction r;
   const Status st = parse_reduction(key, &r, to_flavor(flavor));
-  if (!st.ok()) {
-    fail(st);
-    return -1;
-  }
+  if (!st.ok()) return -fail(st);
   return static_cast<int>(r);
 }
 
+// For the trap guard's tests: a deliberate WebAssembly trap (RuntimeError: unreachable).
+void trap_for_testing() { __builtin_trap(); }
+
 std::string last_error() { return g_last_error; }
-std::uintptr_t metric_update_address() { return reinterpret_cast<std::uintptr_t>(g_metric_update); }
 std::string kernels_name() { return default_kernels().name; }
+
+// The interface, single-sourced: every offset (bytes), limit and code js/native.mjs uses.
+std::string interface_layout() {
+  std::string s = "{";
+  const auto field = [&s](const char* name, std::int64_t value) {
+    if (s.size() > 1 && s.back() != '{') s += ',';
+    s += '"';
+    s += name;
+    s += "\":";
+    s += int_to_string(value);
+  };
+  const auto open = [&s](const char* name) {
+    if (s.back() != '{') s += ',';
+    s += '"';
+    s += name;
+    s += "\":{";
+  };
+  field("version", kInterfaceVersion);
+  field("maxRank", kMaxRank);
+  field("inSlots", kInSlots);
+  field("outSlots", kOutSlots);
+  open("io");
+  field("present", offsetof(IoBlock, present));
+  field("wrt", offsetof(IoBlock, wrt));
+  field("nAxes", offsetof(IoBlock, n_axes));
+  field("axes", offsetof(IoBlock, axes));
+  field("nOut", offsetof(IoBlock, n_out));
+  field("in", offsetof(IoBlock, in));
+  field("out", offsetof(IoBlock, out));
+  field("bytes", sizeof(IoBlock));
+  s += '}';
+  open("slot");
+  field("data", offsetof(TensorSlot, data));
+  field("dtype", offsetof(TensorSlot, dtype));
+  field("rank", offsetof(TensorSlot, rank));
+  field("dims", offsetof(TensorSlot, dims));
+  field("bytes", sizeof(TensorSlot));
+  s += '}';
+  open("inSlot");
+  field("yTrue", kYTrue);
+  field("yPred", kYPred);
+  field("weight", kWeight);
+  field("dy", kDy);
+  s += '}';
+  open("outSlot");
+  field("value", kOutValue);
+  field("gradTrue", kOutGradTrue);
+  field("gradPred", kOutGradPred);
+  field("indices", kOutIndices);
+  s += '}';
+  open("dtype");
+  field("float32", kSlotFloat32);
+  field("float64", kSlotFloat64);
+  field("int32", kSlotInt32);
+  s += '}';
+  open("reduction");
+  field("auto", static_cast<int>(Reduction::kAuto));
+  field("none", static_cast<int>(Reduction::kNone));
+  field("sum", static_cast<int>(Reduction::kSum));
+  field("sum_over_batch_size", static_cast<int>(Reduction::kSumOverBatchSize));
+  field("mean", static_cast<int>(Reduction::kMean));
+  field("mean_with_sample_weight", static_cast<int>(Reduction::kMeanWithSampleWeight));
+  s += '}';
+  open("flavor");
+  field("keras2", static_cast<int>(Flavor::kKeras2));
+  field("keras3", static_cast<int>(Flavor::kKeras3));
+  s += '}';
+  open("status");
+  field("ok", static_cast<int>(StatusCode::kOk));
+  field("invalid", static_cast<int>(StatusCode::kInvalidArgument));
+  field("outOfMemory", static_cast<int>(StatusCode::kOutOfMemory));
+  field("shape", static_cast<int>(StatusCode::kShape));
+  field("tooLarge", static_cast<int>(StatusCode::kTooLarge));
+  field("type", static_cast<int>(StatusCode::kType));
+  s += "}}";
+  return s;
+}
+
+}  // namespace
 
 EMSCRIPTEN_BINDINGS(cossim) {
   emscripten::class_<LossBinding>("CosineSimilarity")
@@ -242,7 +344,6 @@ EMSCRIPTEN_BINDINGS(cossim) {
       .function("similarity", &LossBinding::similarity)
       .function("metric", &LossBinding::metric)
       .function("gradient", &LossBinding::gradient);
-  emscripten::function("metricUpdate", &metric_update_address);
   emscripten::function("pairwise", &pairwise);
   emscripten::function("topK", &top_k);
   emscripten::function("alloc", &alloc_bytes);
@@ -253,6 +354,8 @@ EMSCRIPTEN_BINDINGS(cossim) {
   emscripten::function("parseReduction", &parse_reduction_key);
   emscripten::function("lastError", &last_error);
   emscripten::function("kernels", &kernels_name);
+  emscripten::function("layout", &interface_layout);
+  emscripten::function("trapForTesting", &trap_for_testing);
 }
 
 }  // namespace binding

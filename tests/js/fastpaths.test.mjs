@@ -636,7 +636,7 @@ describe('pairwise()', () => {
       [4, 4, 100], [1, 40, 10], [40, 1, 10]];
     for (const [m, n, d] of sizes) {
       for (const [da, db] of [['float32', 'float32'], ['float64', 'float64'], ['float32', 'float64'], ['float64', 'float32']]) {
-        const dtype = da === 'float64' || db === 'float64' ? 'float64' : 'float32';
+        const dtype = db;  // the one dtype rule: the second operand decides (README "Dtypes")
         const a = specialRows(rng, m, d, da, { nan: m > 8 });
         const b = specialRows(rng, n, d, db);
         const ref = bfPairwise(a, m, b, n, d, dtype);
