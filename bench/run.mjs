@@ -46,8 +46,8 @@ const outBase = mode === 'smoke' ? 'smoke' : 'latest';
 const SEED = Number(process.env.COSSIM_SEED ?? 20261201);
 
 const S = mode === 'smoke'
-  ? { loss: [64, 96], pairD: 768, small: 1000, table: [2000, 96], pw: [20, 96, 30], k: 10 }
-  : { loss: [4096, 768], pairD: 768, small: 100_000, table: [100_000, 768], pw: [1000, 768, 1000], k: 10 };
+  ? { loss: [64, 96], batch: [8, 96], pairD: 768, pairDs: [3, 768], small: 1000, table: [2000, 96], pw: [20, 96, 30], k: 10 }
+  : { loss: [4096, 768], batch: [32, 768], pairD: 768, pairDs: [3, 16, 128, 768, 1536], small: 100_000, table: [100_000, 768], pw: [1000, 768, 1000], k: 10 };
 
 // ------------------------------------------------------------------ setup --
 
@@ -286,30 +286,88 @@ workloads.push({
   ],
 });
 
-// 2. Same with plain Float32Array inputs (copied into the heap per call).
-workloads.push({
-  id: 'loss-copied-f32',
-  title: `mean loss, plain Float32Arrays (copied per call), float32 [${S.loss}]`,
-  async setup() {
-    const [n, d] = S.loss;
-    const t = uniform(n * d);
-    const p = correlated(t);
-    const ref = meanNeg(refCosRows(t, p, n, d));
-    const tt = { data: t, shape: [n, d] };
-    const pp = { data: p, shape: [n, d] };
-    return {
-      contenders: [
-        { name: 'cossim', role: 'cossim', run: () => loss.call(tt, pp), check: scalarCheck(ref, TOL.cossim32) },
-        ...(await tfLossPeers(t, p, [n, d], ref, { copied: true })),
-        ...jsLoopVariants(t, p, n, d, ref),
+// 2. Same with plain Float32Array inputs (copied into the heap per call), at [4096,768] and [32,768],
+// next to the same call on heap tensors and the floor of a copied call: copying both inputs into
+// the heap (TypedArray.set) plus the heap call.
+for (const shape of [S.loss, S.batch]) {
+  const big = shape === S.loss;
+  workloads.push({
+    id: big ? 'loss-copied-f32' : 'loss-copied-f32-small',
+    title: `mean loss, plain Float32Arrays (copied per call), float32 [${shape}]`,
+    async setup() {
+      const [n, d] = shape;
+      const t = uniform(n * d);
+      const p = correlated(t);
+      const ref = meanNeg(refCosRows(t, p, n, d));
+      const tt = { data: t, shape: [n, d] };
+      const pp = { data: p, shape: [n, d] };
+      const T = heap(t, [n, d], 'float32');
+      const P = heap(p, [n, d], 'float32');
+      return {
+        contenders: [
+          { name: 'cossim', role: 'cossim', run: () => loss.call(tt, pp), check: scalarCheck(ref, TOL.cossim32) },
+          { name: 'cossim on heap tensors (no copy)', role: 'baseline', run: () => loss.call(T, P), check: scalarCheck(ref, TOL.cossim32) },
+          { name: 'floor: copy both into the heap + heap call', role: 'roofline', run: () => { T.data.set(t); P.data.set(p); return loss.call(T, P); }, check: scalarCheck(ref, TOL.cossim32) },
+          ...(big ? await tfLossPeers(t, p, [n, d], ref, { copied: true }) : []),
+          ...jsLoopVariants(t, p, n, d, ref),
+        ],
+        dispose() { T.dispose(); P.dispose(); },
+      };
+    },
+    targets: big ? [
+      { desc: '≥ 6× TF.js-wasm', kind: 'speedup', of: 'tfjs-wasm (Keras ops, tensors from arrays per call)', op: '>=', threshold: 6 },
+      { desc: '≥ 3× JS loop', kind: 'speedup', of: 'JS loop', op: '>=', threshold: 3 },
+      { desc: '≤ 1.15× its floor (copy + heap call)', kind: 'roofline', of: 'floor: copy both into the heap + heap call', op: '<=', threshold: 1.15 },
+    ] : [
+      { desc: '≥ 3× JS loop', kind: 'speedup', of: 'JS loop', op: '>=', threshold: 3 },
+    ],
+  });
+}
+
+// 2b. Small calls at their cost floor: one pair of Float32Arrays through cosine() and loss.call(),
+// against the best JS loop and the floor of such a call: TypedArray.set of both inputs into the
+// heap plus one raw export that runs the kernel on them (no validation, no staging logic).
+const { native: loadedModule } = await import('../js/state.mjs');
+const align16 = (x) => Math.ceil(x / 16) * 16;
+for (const d of S.pairDs) {
+  for (const via of ['cosine', 'loss.call']) {
+    workloads.push({
+      id: `small-${via === 'cosine' ? 'cosine' : 'call'}-d${d}`,
+      title: `one pair d=${d}: ${via}(Float32Array, Float32Array), per call`,
+      async setup() {
+        const a = uniform(d);
+        const b = correlated(a);
+        const cos = refCosRows(a, b, 1, d)[0];
+        const sign = via === 'cosine' ? 1 : -1;  // cosine() is +cos, the loss −cos
+        const check = (tol) => scalarCheck(sign * cos, tol);
+        const n = loadedModule('bench');
+        const base = n.stage(2 * align16(4 * d));
+        const off = align16(4 * d);
+        const floor = () => {
+          const h = n.views().heap[n.F32];
+          h.set(a, base / 4);
+          h.set(b, (base + off) / 4);
+          return sign * n.module._cossim_cosine(base, base + off, d, n.F32);
+        };
+        const jsl = (f) => () => -sign * f(a, b, 1, d);  // the loops return the mean loss
+        return {
+          contenders: [
+            { name: 'cossim', role: 'cossim', run: via === 'cosine' ? () => cossim.cosine(a, b) : () => loss.call(a, b), check: check(TOL.cossim32) },
+            { name: 'floor: set both + raw kernel export', role: 'roofline', run: floor, check: check(TOL.cossim32) },
+            { name: 'JS loop: 1 acc/sum', role: 'peer', group: 'JS loop', run: jsl(js.meanLossAcc1), check: check(TOL.peer32) },
+            { name: 'JS loop: 2 acc/sum', role: 'peer', group: 'JS loop', run: jsl(js.meanLossAcc2), check: check(TOL.peer32) },
+            { name: 'JS loop: 4 acc/sum', role: 'peer', group: 'JS loop', run: jsl(js.meanLossAcc4), check: check(TOL.peer32) },
+          ],
+        };
+      },
+      targets: [
+        ...(d === 768 && via === 'cosine' ? [{ desc: '≥ 3× JS loop', kind: 'speedup', of: 'JS loop', op: '>=', threshold: 3 }] : []),
+        ...(d === 768 && via === 'loss.call' ? [{ desc: '≥ 2× JS loop', kind: 'speedup', of: 'JS loop', op: '>=', threshold: 2 }] : []),
+        ...(d === 128 && via === 'cosine' ? [{ desc: '≥ 2× JS loop', kind: 'speedup', of: 'JS loop', op: '>=', threshold: 2 }] : []),
       ],
-    };
-  },
-  targets: [
-    { desc: '≥ 6× TF.js-wasm', kind: 'speedup', of: 'tfjs-wasm (Keras ops, tensors from arrays per call)', op: '>=', threshold: 6 },
-    { desc: '≥ 3× JS loop', kind: 'speedup', of: 'JS loop', op: '>=', threshold: 3 },
-  ],
-});
+    });
+  }
+}
 
 // 3. One pair, d = 768, loss.call with plain Float32Arrays (a loop of many calls).
 workloads.push({

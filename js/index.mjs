@@ -5,13 +5,14 @@ import { Native } from './native.mjs';
 import { CosineSimilarity, Reduction, cosineSimilarity } from './losses.mjs';
 import { alloc, HeapTensor } from './heap.mjs';
 import { similarity } from './similarity.mjs';
+import { cosine } from './cosine.mjs';
 import { pairwise, topK } from './search.mjs';
 import { loadedNative, native, setNative } from './state.mjs';
 export { metrics } from './metrics.mjs';
 export { tfjsLoss } from './tfjs.mjs';
 
 export { tensor } from './tensor.mjs';
-export { CosineSimilarity, Reduction, alloc, HeapTensor, similarity, pairwise, topK };
+export { CosineSimilarity, Reduction, alloc, HeapTensor, cosine, similarity, pairwise, topK };
 export const losses = Object.freeze({ CosineSimilarity, cosineSimilarity });
 
 // Loads the WebAssembly once; every other call is synchronous after it resolves. A later call

@@ -125,12 +125,16 @@ export class CosineSimilarity {
   // pass-through). sampleWeight: a number, a tensor-like, or undefined/null for none.
   call(yTrue, yPred, sampleWeight) {
     const n = native('CosineSimilarity.call()');
-    const t = toTensor(yTrue, 'y_true');
-    const p = toTensor(yPred, 'y_pred');
-    const w = sampleWeight === undefined || sampleWeight === null
-      ? null : toTensor(sampleWeight, 'sample_weight');
-    const dtype = computationDtype(n, this.dtypeCode, p);
-    n.invoke(nativeLoss(this.key, this.reductionCode, this.flavorCode, this.axes), 'call', [t, p, w], dtype);
+    const bound = nativeLoss(this.key, this.reductionCode, this.flavorCode, this.axes);
+    const noWeight = sampleWeight === undefined || sampleWeight === null;
+    if (noWeight && n.leanArray(yTrue) && n.leanArray(yPred)) {
+      n.invokePair(bound, 'call', yTrue, yPred, computationDtype(n, this.dtypeCode, yPred));
+    } else {
+      const t = toTensor(yTrue, 'y_true');
+      const p = toTensor(yPred, 'y_pred');
+      const w = noWeight ? null : toTensor(sampleWeight, 'sample_weight');
+      n.invoke(bound, 'call', [t, p, w], computationDtype(n, this.dtypeCode, p));
+    }
     if (this.reduced) {
       const value = n.scalarResult();
       if (value !== undefined) return value;

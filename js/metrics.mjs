@@ -64,12 +64,16 @@ export class CosineSimilarity {
       this.bound = { key: nativeKey(none, flavor, this.axes), none, flavor, dtype: dtypeCode(n, this.dtype) };
     }
     const b = this.bound;
-    const t = toTensor(yTrue, 'y_true');
-    const p = toTensor(yPred, 'y_pred');
-    const w = sampleWeight === undefined || sampleWeight === null
-      ? null : toTensor(sampleWeight, 'sample_weight');
-    n.invoke(nativeLoss(b.key, b.none, b.flavor, this.axes), 'metric', [t, p, w],
-      computationDtype(n, b.dtype, p));
+    const bound = nativeLoss(b.key, b.none, b.flavor, this.axes);
+    const noWeight = sampleWeight === undefined || sampleWeight === null;
+    if (noWeight && n.leanArray(yTrue) && n.leanArray(yPred)) {
+      n.invokePair(bound, 'metric', yTrue, yPred, b.dtype);
+    } else {
+      const t = toTensor(yTrue, 'y_true');
+      const p = toTensor(yPred, 'y_pred');
+      const w = noWeight ? null : toTensor(sampleWeight, 'sample_weight');
+      n.invoke(bound, 'metric', [t, p, w], computationDtype(n, b.dtype, p));
+    }
     const [total, count] = n.numbers();
     this.total += total;
     this.count += count;

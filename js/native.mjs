@@ -265,6 +265,105 @@ export class Native {
     if (status !== 0) throw this.error(status);
   }
 
+  // ---- the lean path of the most common calls: two vectors, nothing else ----
+
+  // Puts two vectors in the heap as dtype code `dtype` and leaves their addresses in this.pairA
+  // and this.pairB. `a`, `b`: heap tensors (used in place when their dtype is `dtype`), or JS
+  // arrays / typed arrays that are not views of this module's memory (copied, cast by set()).
+  stagePair(a, b, dtype, lengthA, lengthB) {
+    if (this.dead !== null) throw this.deadError();
+    const size = dtype === this.F64 ? 8 : 4;
+    const heapA = a.dtypeCode !== undefined;  // a HeapTensor
+    const heapB = b.dtypeCode !== undefined;
+    const copyA = !(heapA && a.dtypeCode === dtype);
+    const copyB = !(heapB && b.dtypeCode === dtype);
+    const bytesA = copyA ? align16(lengthA * size) : 0;
+    const total = bytesA + (copyB ? align16(lengthB * size) : 0);
+    if (total >= MAX_BYTES) {
+      throw new RangeError(`the inputs [${lengthA}], [${lengthB}] need ${total} bytes as ` +
+        `${this.dtypeName[dtype]}, more than the 4 GiB of WebAssembly memory`);
+    }
+    const base = total > this.stageBytes ? this.stage(total) : this.stageAddress;
+    if (this.module.HEAPU8.buffer !== this.buffer) this.refreshViews();  // stage() may grow memory
+    const typed = this.heap[dtype];
+    if (copyA) typed.set(heapA ? a.data : a, base / size);
+    if (copyB) typed.set(heapB ? b.data : b, (base + bytesA) / size);
+    this.pairA = copyA ? base : a.address;
+    this.pairB = copyB ? base + bytesA : b.address;
+  }
+
+  // +cos of two Float32Arrays or two Float64Arrays of one length (`dtype` their code) that are
+  // not views of this module's memory: stagePair() without its generality.
+  cosineArrays(a, b, dtype) {
+    if (this.dead !== null) throw this.deadError();
+    const n = a.length;
+    const shift = dtype === this.F64 ? 3 : 2;
+    const bytes = align16(n * (1 << shift));  // < 2^33: n is a JS array length
+    if (2 * bytes > this.stageBytes) {
+      if (2 * bytes >= MAX_BYTES) return this.cosine(a, b, n, dtype);  // refuses it
+      this.stage(2 * bytes);
+    }
+    if (this.module.HEAPU8.buffer !== this.buffer) this.refreshViews();
+    const typed = this.heap[dtype];
+    const at = this.stageAddress;
+    typed.set(a, at / (1 << shift));
+    typed.set(b, (at + bytes) / (1 << shift));
+    try {
+      return this.module._cossim_cosine(at, at + bytes, n, dtype);
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) this.dead = error;
+      throw this.dead === error ? this.deadError() : error;
+    }
+  }
+
+  // +cos of two vectors of n elements (see stagePair), as a double.
+  cosine(a, b, n, dtype) {
+    this.stagePair(a, b, dtype, n, n);
+    try {
+      return this.module._cossim_cosine(this.pairA, this.pairB, n, dtype);
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) this.dead = error;
+      throw this.dead === error ? this.deadError() : error;
+    }
+  }
+
+  // `method` of a bound loss on two rank-1 float typed arrays (see stagePair) and nothing else:
+  // invoke() without its generality. Throws the core's message as a typed Error.
+  invokePair(bound, method, a, b, dtype) {
+    this.stagePair(a, b, dtype, a.length, b.length);
+    const io = this.io;
+    const wa = this.inAt[0];
+    const wb = this.inAt[1];
+    const { dtype: wd, rank: wr, dims: wn } = this.w;
+    io[wa] = this.pairA;
+    io[wa + wd] = dtype;
+    io[wa + wr] = 1;
+    io[wa + wn] = a.length;
+    io[wb] = this.pairB;
+    io[wb + wd] = dtype;
+    io[wb + wr] = 1;
+    io[wb + wn] = b.length;
+    io[this.w.present] = 3;
+    io[this.w.wrt] = 0;
+    let status;
+    try {
+      status = bound[method]();
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        this.dead = error;
+        throw this.deadError();
+      }
+      throw error;
+    }
+    if (status !== 0) throw this.error(status);
+  }
+
+  // Whether x can take the lean path: a non-empty Float32Array or Float64Array of JS memory (not
+  // a view of this module's memory, which growth could detach while staging).
+  leanArray(x) {
+    return (x instanceof Float32Array || x instanceof Float64Array) && x.length > 0 && x.buffer !== this.buffer;
+  }
+
   // ---- results: every output comes back through the IoBlock's out slots ----
 
   // Output slot at word `w` of the last call, copied out: { data, shape }, or null when the call

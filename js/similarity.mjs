@@ -8,11 +8,14 @@ export function similarity(a, b, options) {
   const n = native('similarity()');
   const { axis = -1 } = checkOptions(options, ['axis'], 'similarity()');
   const axes = normalizeAxis(axis, 'similarity()');
-  const t = toTensor(a, 'a');
-  const p = toTensor(b, 'b');
   const none = n.REDUCTION_NONE;
   const flavor = flavorCode(n, 'keras2');
   const bound = nativeLoss(nativeKey(none, flavor, axes), none, flavor, axes);
-  n.invoke(bound, 'similarity', [t, p, null], computationDtype(n, undefined, p));
+  if (n.leanArray(a) && n.leanArray(b)) {
+    n.invokePair(bound, 'similarity', a, b, computationDtype(n, undefined, b));
+  } else {
+    const p = toTensor(b, 'b');
+    n.invoke(bound, 'similarity', [toTensor(a, 'a'), p], computationDtype(n, undefined, p));
+  }
   return n.result();
 }

@@ -10,13 +10,13 @@ export { describe, shapeString };
 const MAX_DIM = 2 ** 31 - 1;  // dims travel as int32 into WebAssembly (whose memory is < 4 GiB)
 const MAX_RANK = 32;          // the core's kMaxRank (checked against the module's layout at load)
 
-function isNumericTypedArray(x) {
+export function isNumericTypedArray(x) {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
 }
 
 // A view whose buffer was detached (transferred, or WebAssembly memory that grew since) reads as
 // empty: refuse it rather than compute on no data. Only empty views can be detached.
-function checkAttached(data, what) {
+export function checkAttached(data, what) {
   if (data.length !== 0) return;
   try {
     new Uint8Array(data.buffer, 0, 0);
@@ -26,7 +26,7 @@ function checkAttached(data, what) {
   }
 }
 
-function checkNotBigInt(data, what) {
+export function checkNotBigInt(data, what) {
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     throw new TypeError(`${what}: ${data.constructor.name} is not supported (BigInt data); ` +
       'convert it to a Float32Array or Float64Array');
@@ -55,7 +55,7 @@ function checkShape(shape, what) {
   return out;
 }
 
-function checkNumberArray(data, what) {
+export function checkNumberArray(data, what) {
   for (let i = 0; i < data.length; i++) {
     if (typeof data[i] !== 'number') {
       throw new TypeError(`${what}: data[${i}] is ${describe(data[i])}, not a number`);
@@ -156,9 +156,11 @@ export function tensor(data, shape) {
 // The one dtype rule of every entry point (README "Dtypes"): an explicit dtype option wins; else
 // the computation runs in float64 when the second operand (y_pred, b, the table) is float64 — a
 // Float64Array or a float64 heap tensor — and in float32 otherwise, as Keras casts y_true to
-// y_pred's dtype. `n` is the Native (for the codes).
+// y_pred's dtype. `second` is a toTensor() record or a raw Float32Array/Float64Array (the lean
+// path); `n` is the Native (for the codes).
 export function computationDtype(n, explicitCode, second) {
   if (explicitCode !== undefined) return explicitCode;
-  const f64 = second.heap !== undefined ? second.heap.dtype === 'float64' : second.data instanceof Float64Array;
+  const f64 = second instanceof Float64Array ||
+    (second.heap !== undefined ? second.heap.dtype === 'float64' : second.data instanceof Float64Array);
   return f64 ? n.F64 : n.F32;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cossim/cosine_pair.h"
 #include "cossim/cosine_similarity.h"
 #include "cossim/metric.h"
 #include "cossim/search.h"
@@ -336,6 +337,19 @@ std::string interface_layout() {
 }
 
 }  // namespace
+
+// cosine(a, b): +cos of two vectors of n elements of dtype code `dtype` at addresses a and b. A
+// raw export rather than an Embind function: it is the lean path of the most common call, where
+// an invoker's cost would be a sizeable part of the whole.
+extern "C" EMSCRIPTEN_KEEPALIVE double cossim_cosine(std::uint32_t a, std::uint32_t b,
+                                                     std::uint32_t n, std::int32_t dtype) {
+  const auto at = [](std::uint32_t p) { return reinterpret_cast<const void*>(std::uintptr_t{p}); };
+  return dtype == kSlotFloat64
+             ? cosine_pair(static_cast<const double*>(at(a)), static_cast<const double*>(at(b)), n,
+                           default_kernels())
+             : cosine_pair(static_cast<const float*>(at(a)), static_cast<const float*>(at(b)), n,
+                           default_kernels());
+}
 
 EMSCRIPTEN_BINDINGS(cossim) {
   emscripten::class_<LossBinding>("CosineSimilarity")
