@@ -39,9 +39,10 @@ export class HeapTensor {
 
   get data() {
     if (this.#address === 0) throw new Error(`heap tensor ${shapeString(this.shape)} ${this.dtype} was disposed`);
+    const n = native('a heap tensor');
     const view = this.#view;
-    if (view === null || view.buffer !== native('a heap tensor').views().buffer) {
-      this.#view = native('a heap tensor').view(this.#address, this.dtypeCode, this.length);
+    if (n.dead !== null || view === null || view.buffer !== n.views().buffer) {
+      this.#view = n.view(this.#address, this.dtypeCode, this.length);  // throws once trapped
       Object.defineProperty(this.#view, OWNER, { value: this });
     }
     return this.#view;
