@@ -100,7 +100,9 @@ export interface ReadyOptions {
  * Everything after it is synchronous; computing calls, `alloc()` and the loss constructor throw
  * `Error` before it resolves (`tensor()`, `Reduction` and the metric constructor do not need it).
  * Rejects with `TypeError` for an unknown backend, `Error` if `'simd'` is forced on an engine
- * without SIMD128 or the module fails to load (a later call may then retry).
+ * without SIMD128 or the module fails to load (a later call may then retry), and `Error` when a
+ * later call asks for another backend than the loaded one (the module cannot be swapped).
+ * If the instance ever traps (a bug), every later call throws an `Error` saying it is unusable.
  */
 export declare function ready(options?: ReadyOptions): Promise<void>;
 
@@ -556,15 +558,15 @@ export declare namespace metrics {
 export declare class HeapTensor<D extends Dtype = Dtype> {
   /** Heap tensors come from {@link alloc}. */
   private constructor();
-  /** The cached view behind `data`. */
-  private view;
 
   /** The dimensions (frozen). */
   readonly shape: readonly number[];
   /** The element type. */
   readonly dtype: D;
   /**
-   * A view on the tensor's memory, re-derived after memory growth: do not keep it across calls.
+   * A view on the tensor's memory, re-derived after memory growth (an old view then reads as
+   * empty). A view keeps its tensor alive, so garbage collection never frees memory under it; after
+   * an explicit `dispose()` earlier views must not be used.
    * @throws Error once disposed.
    */
   readonly data: DtypeArray<D>;
@@ -572,7 +574,7 @@ export declare class HeapTensor<D extends Dtype = Dtype> {
   readonly disposed: boolean;
   /** The number of elements (the product of `shape`). */
   readonly length: number;
-  /** The byte address in WebAssembly memory (0 once disposed). */
+  /** The byte address in WebAssembly memory (read-only; 0 once disposed). */
   readonly address: number;
   /** Frees the memory; idempotent. Using the tensor afterwards throws. */
   dispose(): void;
@@ -589,6 +591,22 @@ export declare function alloc<D extends Dtype = 'float32'>(shape: number | reado
 // Similarity and search
 // ---------------------------------------------------------------------------------------------
 
+/** A vector for {@link cosine}: a typed array of any non-BigInt kind, numbers, or a rank-1 heap tensor. */
+export type Vector =
+  | Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array
+  | Int32Array | Uint32Array | readonly number[] | HeapTensor;
+
+/**
+ * +cos(a, b) of two vectors as a number (not rounded to float32), with Keras's normalisation: the
+ * 1e-12 floor on each sum of squares, so a zero vector gives 0. Two float32 inputs (Float32Array or
+ * float32 heap tensors) run in the float32 kernels (within 1e-6·(1+|cos|) of the float64 cosine);
+ * anything else in float64 (within 1e-12). The lean path: no shape rules, one kernel call.
+ * @throws RangeError when the lengths differ (naming both) or a heap tensor is not rank 1;
+ *   TypeError for other kinds (nested arrays, BigInt arrays, DataView, a detached array);
+ *   Error before {@link ready} or for a disposed heap tensor.
+ */
+export declare function cosine(a: Vector, b: Vector): number;
+
 /** Options of {@link similarity}; unknown keys throw `TypeError`. */
 export interface SimilarityOptions {
   /** The axis or axes along which cosines are taken (default -1). */
@@ -597,7 +615,8 @@ export interface SimilarityOptions {
 
 /**
  * +cos(a, b) per sample along `axis`, with the loss's shape rules (broadcasting, squeezing), in
- * [-1, 1] (beyond by rounding; a zero vector gives 0). float64 iff `b`'s data is a `Float64Array`.
+ * [-1, 1] (beyond by rounding; a zero vector gives 0). float64 iff `b` is float64 (a
+ * `Float64Array` or a float64 heap tensor): the dtype rule of every entry point.
  * @throws Error before {@link ready} or for incompatible shapes or axes; TypeError or RangeError
  *   for malformed inputs or options.
  */
@@ -661,6 +680,8 @@ export declare namespace internal {
    * @throws TypeError unless given a live heap tensor from {@link alloc}; Error before {@link ready}.
    */
   function sum(heapTensor: HeapTensor): number;
+  /** For tests of the trap guard: makes the instance trap; every later call then throws. */
+  function trapForTesting(): never;
 }
 
 export {};

@@ -2,7 +2,7 @@
 // `npm run typecheck` (tsc -p tests/types/tsconfig.json). Lines under @ts-expect-error must NOT type-check.
 import {
   ready, backend, heapBytes, tensor, Reduction, CosineSimilarity, losses, metrics, alloc, HeapTensor,
-  similarity, pairwise, topK, internal, tfjsLoss,
+  similarity, pairwise, topK, internal, tfjsLoss, cosine,
 } from 'cossim';
 import type {
   AnyCosineSimilarity, Backend, CosineSimilarityOptions, Dtype, Keras2LossConfig, Keras3LossConfig,
@@ -255,3 +255,15 @@ export {};
 declare const tfNamespace: TfLike;
 const tfLoss = tfjsLoss(tfNamespace, { axis: 1, reduction: 'sum' });
 void tfLoss;
+
+// cosine(a, b) -> number
+{
+  const c1: number = cosine(new Float32Array(3), new Float32Array(3));
+  const c2: number = cosine([1, 2], new Int16Array(2));
+  void c1; void c2;
+  // @ts-expect-error -- nested arrays are not vectors
+  cosine([[1, 2]], [[1, 2]]);
+  const h = alloc([3]);
+  // @ts-expect-error -- address is read-only
+  h.address = 4;
+}
