@@ -312,6 +312,9 @@ std::string interface_layout() {
   field("float32", kSlotFloat32);
   field("float64", kSlotFloat64);
   field("int32", kSlotInt32);
+  field("float16", kSlotFloat16);
+  field("bfloat16", kSlotBFloat16);
+  field("int8", kSlotInt8);
   s += '}';
   open("reduction");
   field("auto", static_cast<int>(Reduction::kAuto));

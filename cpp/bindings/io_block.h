@@ -20,8 +20,16 @@ namespace binding {
 inline constexpr int kInterfaceVersion = 2;
 
 // Element types a slot can carry. float32/float64 are tensor dtypes (cossim::DType has the same
-// values); int32 is the top-k index output.
-enum SlotDtype : std::int32_t { kSlotFloat32 = 0, kSlotFloat64 = 1, kSlotInt32 = 2 };
+// values); int32 is the top-k index output; float16, bfloat16 and int8 are the compact storage
+// dtypes of search tables (int8 rows carry no scale: cosine is invariant to a per-row scale).
+enum SlotDtype : std::int32_t {
+  kSlotFloat32 = 0,
+  kSlotFloat64 = 1,
+  kSlotInt32 = 2,
+  kSlotFloat16 = 3,
+  kSlotBFloat16 = 4,
+  kSlotInt8 = 5,
+};
 
 struct TensorSlot {
   std::uint32_t data;  // address of the first element in WebAssembly memory (0: no tensor)
