@@ -91,8 +91,8 @@ describe('defect 6: byte counts in [2^32-16, 2^32) are refused, not wrapped', ()
     // tf.keras 2.9's metric: the weighted mean of no values: total 0, count 0, result 0.
     const m2 = new cossim.metrics.CosineSimilarity();
     check.valueOrRefusal(() => { m2.updateState(x, x); return m2.getState(); }, (s) => {
-      assert.deepEqual([s.total, s.count], [0, 0]);
-      assert.equal(m2.result(), 0);
+      assert.ok(s.total === 0 && s.count === 0, `state ${JSON.stringify(s)}`);  // either sign of zero
+      check.assertZero(m2.result(), 'keras2 result');
     }, 'keras2 metric');
     check.canary(cossim, 'after keras2');
   });
@@ -127,7 +127,7 @@ describe('defect 7: empty inputs are O(rank) whatever their other dims (killed a
     const k = cossim.topK(new Float32Array(0), x, 3);
     assert.deepEqual(k.shape, [3]);
     assert.deepEqual(Array.from(k.indices), [0, 1, 2]);
-    assert.deepEqual(Array.from(k.values), [0, 0, 0]);
+    assert.ok(Array.from(k.values).every((v) => v === 0), `values ${Array.from(k.values)}`);  // either sign of zero
     check.canary(cossim);
   });
 
@@ -143,7 +143,7 @@ describe('defect 7: empty inputs are O(rank) whatever their other dims (killed a
     assert.equal(gradient.yPred.data.length, 0);
     const m = new cossim.metrics.CosineSimilarity();
     m.updateState(x, x);
-    assert.equal(m.result(), 0);
+    check.assertZero(m.result(), 'metric');
     const p = cossim.pairwise({ data: new Float32Array(0), shape: [2147483647, 0] }, { data: new Float32Array(0), shape: [0, 0] });
     assert.deepEqual(p.shape, [2147483647, 0]);
     assert.equal(p.data.length, 0);
