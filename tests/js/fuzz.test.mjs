@@ -486,7 +486,7 @@ function pairwiseCase(rng, index, heaps) {
   if (chance(rng, 0.05)) d += 1;  // feature dims differ
   let b = genMatrix(rng, n, d, heaps, true);
   if (chance(rng, 0.04)) b = genForm(rng, genValues(rng, [n * d]), heaps);  // rank 1: refused
-  const dtype = a.f64 || b.f64 ? 'float64' : 'float32';
+  const dtype = b.f64 ? 'float64' : 'float32';  // the one dtype rule: the second operand decides
   const shapes = [asTensor(a.ref).shape, asTensor(b.ref).shape];
   const ref = refAttempt(() => {
     if (shapes[0].length !== 2 || shapes[1].length !== 2 || shapes[0][1] !== shapes[1][1]) {
@@ -510,7 +510,7 @@ function topKCase(rng, index, heaps) {
   const table = genMatrix(rng, n, d, heaps, true);
   let k = chance(rng, 0.2) ? randInt(rng, n, n + 5) : randInt(rng, 0, n);
   if (chance(rng, 0.03)) k = pick(rng, [-1, 1.5, NaN, '2']);
-  const dtype = query.f64 || table.f64 ? 'float64' : 'float32';
+  const dtype = table.f64 ? 'float64' : 'float32';  // the one dtype rule: the second operand decides
   const tShape = asTensor(table.ref).shape;
   const qShape = asTensor(query.ref).shape;
   const ref = refAttempt(() => {
