@@ -71,8 +71,10 @@ export function alloc(shape, dtype = 'float32') {
   if (!Array.isArray(shape)) {
     throw new TypeError(`alloc(): shape must be an array of non-negative integers; got ${describe(shape)}`);
   }
-  if (shape.length > 32 ||
-      !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0 && d <= MAX_DIM)) {
+  if (!shape.every((d) => typeof d === 'number')) {
+    throw new TypeError(`alloc(): shape must be an array of numbers; got ${shapeString(shape)}`);
+  }
+  if (shape.length > 32 || !shape.every((d) => Number.isInteger(d) && d >= 0 && d <= MAX_DIM)) {
     throw new RangeError(`alloc(): shape must be an array of at most 32 integer dims in [0, ${MAX_DIM}]; ` +
       `got ${shapeString(shape)}`);
   }
