@@ -79,7 +79,7 @@ class LossBinding {
     if (!st.ok()) return fail(st);
     const DType dtype = g_views[kYPred].dtype;
     const TensorView* weight = g_io.has_weight ? &view_of(kWeight, dtype) : nullptr;
-    return finish(loss_.call(g_views[kYTrue], g_views[kYPred], weight, default_kernels(),
+    return finish(loss_.call(g_views[kYTrue], g_views[kYPred], weight, default_kernel_set(),
                              &g_workspace, &g_result));
   }
 
@@ -94,9 +94,9 @@ class LossBinding {
       if (!dy_ok.ok()) return fail(dy_ok);
     }
     const TensorView* dy = g_io.has_dy ? &view_of(kDy, dtype) : nullptr;
-    const int code = finish(loss_.gradient(g_views[kYTrue], g_views[kYPred], weight, dy,
-                                           (g_io.wrt & 1) != 0, (g_io.wrt & 2) != 0,
-                                           default_kernels(), &g_workspace, &g_result, &g_grads));
+    const int code = finish(loss_.gradient(
+        g_views[kYTrue], g_views[kYPred], weight, dy, (g_io.wrt & 1) != 0, (g_io.wrt & 2) != 0,
+        default_kernel_set(), &g_workspace, &g_result, &g_grads));
     if (code == 0) {
       g_io.grad_true = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(g_grads.y_true));
       g_io.grad_pred = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(g_grads.y_pred));
@@ -113,7 +113,7 @@ class LossBinding {
     MetricUpdate update;
     const Status done =
         cosine_metric_update(g_views[kYTrue], g_views[kYPred], weight, loss_.axes(), loss_.flavor(),
-                             default_kernels(), &g_workspace, &update);
+                             default_kernel_set(), &g_workspace, &update);
     if (!done.ok()) return fail(done);
     g_metric_update[0] = update.total;
     g_metric_update[1] = update.count;
@@ -124,7 +124,7 @@ class LossBinding {
   int similarity() const {
     const Status st = read_inputs();
     if (!st.ok()) return fail(st);
-    return finish(loss_.similarity(g_views[kYTrue], g_views[kYPred], default_kernels(),
+    return finish(loss_.similarity(g_views[kYTrue], g_views[kYPred], default_kernel_set(),
                                    &g_workspace, &g_result));
   }
 
@@ -174,7 +174,7 @@ int pairwise() {
     if (!st.ok()) return fail(st);
   }
   const Status st = pairwise_cosine(view_of(kYTrue, dtype), view_of(kYPred, dtype),
-                                    default_search_kernels(), &g_search_workspace, &g_result);
+                                    default_kernel_set(), &g_search_workspace, &g_result);
   if (!st.ok()) return fail(st);
   write_result(g_result);
   return 0;
@@ -194,7 +194,7 @@ int top_k(double k) {
   TopKResult r;
   const Status st =
       top_k_cosine(view_of(kYTrue, dtype), view_of(kYPred, dtype), static_cast<std::int64_t>(k),
-                   default_search_kernels(), &g_search_workspace, &r);
+                   default_kernel_set(), &g_search_workspace, &r);
   if (!st.ok()) return fail(st);
   g_result.dtype = r.dtype;
   g_result.shape = r.shape;
@@ -216,8 +216,8 @@ void free_bytes(std::uintptr_t address) { std::free(reinterpret_cast<void*>(addr
 // Benchmark probe: the SIMD128 (or scalar) sum of a heap tensor's elements.
 double sum_elements(std::uintptr_t address, double count, int dtype) {
   const auto n = static_cast<std::size_t>(count);
-  return dtype == 1 ? sum_f64(reinterpret_cast<const double*>(address), n)
-                    : sum_f32(reinterpret_cast<const float*>(address), n);
+  return dtype == 1 ? default_kernel_set().f64.sum(reinterpret_cast<const double*>(address), n)
+                    : default_kernel_set().f32.sum(reinterpret_cast<const float*>(address), n);
 }
 
 // Reduction code, or -1 with the Keras message in lastError().
@@ -233,7 +233,7 @@ int parse_reduction_key(const std::string& key, int flavor) {
 
 std::string last_error() { return g_last_error; }
 std::uintptr_t metric_update_address() { return reinterpret_cast<std::uintptr_t>(g_metric_update); }
-std::string kernels_name() { return default_kernels().name; }
+std::string kernels_name() { return default_kernel_set().name; }
 
 EMSCRIPTEN_BINDINGS(cossim) {
   emscripten::class_<LossBinding>("CosineSimilarity")
