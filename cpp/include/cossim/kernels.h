@@ -48,7 +48,8 @@
 //   tests' absorption rows reach them (and a kernel without the flush exceeds them).
 //   A row whose f32 products or partial sums overflow (|x| >~ 1.8e19) or that meets NaN/Inf is
 //   recomputed by the scalar kernel, so such rows give the scalar set's result exactly (no
-//   Inf from a finite input; Keras's float32 would overflow: a documented deviation).
+//   Inf from a finite input; Keras's float32 would overflow: a documented deviation). Rows
+//   shorter than one vector step are summed in double by the SIMD tail already.
 // * cosine_rows, finishing in double: with c the row_sums coefficient of u and v above, each
 //   sum of squares is within relative c, so the inverse norms within c/2 each, and the finish
 //   (sqrt, divide, 2 multiplies) adds <= 6 v: |err(cos)| <= c (S + |cos|) + 6 v |cos|, where
