@@ -9,13 +9,15 @@
 namespace cossim {
 namespace scalar {
 // Internal linkage: each kernel file gets its own copy, compiled with its own flags (scalar.cc's
-// stays unvectorised; a SIMD file's fallback copy may be vectorised, with the same results).
+// stays unvectorised; a SIMD file's fallback copy may be vectorised, with the same results). The
+// loops are kept out of line (noinline): inlined into every SIMD fallback site they cost ~10 KB
+// of .wasm for a rare path.
 namespace {
 
 // Two partial sums per quantity break the add dependency chain. kWithSsA = false: the
 // broadcast-query pass, where |a|^2 is known (ss_a = 0).
 template <typename T, bool kWithSsA = true>
-RowSums row_sums(const T* a, const T* b, std::size_t n) {
+[[gnu::noinline]] RowSums row_sums(const T* a, const T* b, std::size_t n) {
   double dot0 = 0, dot1 = 0, aa0 = 0, aa1 = 0, bb0 = 0, bb1 = 0;
   std::size_t i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -45,7 +47,7 @@ RowSums row_dot_ss(const T* a, const T* b, std::size_t n) {
 }
 
 template <typename T>
-double sum(const T* x, std::size_t n) {
+[[gnu::noinline]] double sum(const T* x, std::size_t n) {
   double s0 = 0, s1 = 0;
   std::size_t i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -71,7 +73,7 @@ void axpby_store(const T* x, const T* y, std::size_t n, double alpha, double bet
 }
 
 template <typename T>
-void tile_dots(const T* const* a, const T* const* b, std::size_t n, double* out) {
+[[gnu::noinline]] void tile_dots(const T* const* a, const T* const* b, std::size_t n, double* out) {
   double acc[kTileA][kTileB] = {};
   for (std::size_t i = 0; i < n; ++i) {
     for (int r = 0; r < kTileA; ++r) {
@@ -85,8 +87,8 @@ void tile_dots(const T* const* a, const T* const* b, std::size_t n, double* out)
 }
 
 template <typename T>
-void row_dots(const T* table, std::size_t rows, std::size_t d, const T* const* queries, int nq,
-              double* dots, double* ss) {
+[[gnu::noinline]] void row_dots(const T* table, std::size_t rows, std::size_t d,
+                                const T* const* queries, int nq, double* dots, double* ss) {
   for (std::size_t r = 0; r < rows; ++r) {
     const T* t = table + r * d;
     double dot[kMaxQueryDots] = {};
