@@ -2,8 +2,9 @@
 // bench/wasm/run_search.mjs; prints JSON: median and min of several calls on data already in the
 // heap, and the first call separately (it includes V8's lazy compilation of the call path, and
 // without --no-liftoff it may run in the baseline tier).
-//   * pairwise [1000,768] x [1000,768] f32 (SIMD128 and scalar kernels);
-//   * top-10 and top-100 of 1 query over [100000,768] f32 (307 MB, far beyond every cache),
+//   * pairwise [1000,768] x [1000,768] f32 with every registered kernel set;
+//   * (the rest with the default set, SIMD128) top-10 and top-100 of 1 query over [100000,768] f32
+//   (307 MB, far beyond every cache),
 //     against a single fused pass over the same table with the row kernel (dot, |q|^2, |row|^2 per
 //     row): the floor a streaming top-k can hope for (its loop sits in main, so it only reaches
 //     full speed under --no-liftoff);
@@ -78,16 +79,15 @@ int main(int argc, char** argv) {
     const auto a = random_floats(m * d, 1), b = random_floats(m * d, 2);
     SearchWorkspace ws;
     Result out;
-    for (const SearchKernels* k : {&simd128_search_kernels(), &scalar_search_kernels()}) {
-      const Timing t = time_it(k == &scalar_search_kernels() ? 3 : 9, [&] {
+    for (const KernelSet* k : all_kernel_sets()) {  // every set this module registers
+      const bool simd = k == &default_kernel_set();
+      const Timing t = time_it(simd ? 9 : 3, [&] {
         if (!pairwise_cosine(view(a, {1000, 768}), view(b, {1000, 768}), *k, &ws, &out).ok()) {
           std::printf("pairwise failed\n");
         }
         sink = sink + static_cast<const float*>(out.data)[12345];
       });
-      print(k == &scalar_search_kernels() ? "pairwise_1000x768_f32_scalar"
-                                          : "pairwise_1000x768_f32_simd128",
-            t);
+      print(("pairwise_1000x768_f32_" + std::string(k->name)).c_str(), t);
     }
   }
   if (only.empty() || only == "topk") {
@@ -96,8 +96,8 @@ int main(int argc, char** argv) {
     SearchWorkspace ws;
     TopKResult out;
     const Timing top = time_it(9, [&] {
-      if (!top_k_cosine(view(query, {768}), view(table, {100000, 768}), 10,
-                        simd128_search_kernels(), &ws, &out)
+      if (!top_k_cosine(view(query, {768}), view(table, {100000, 768}), 10, default_kernel_set(),
+                        &ws, &out)
                .ok()) {
         std::printf("top_k failed\n");
       }
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
     const Timing fused = time_it(9, [&] {
       double best = -2;
       for (std::size_t r = 0; r < n; ++r) {
-        const RowSums s = row_sums_f32_simd128(query.data(), table.data() + r * d, d);
+        const RowSums s = default_kernel_set().f32.row_sums(query.data(), table.data() + r * d, d);
         best = std::max(best, s.dot / (std::sqrt(s.ss_a) * std::sqrt(s.ss_b)));
       }
       sink = sink + best;
@@ -115,8 +115,8 @@ int main(int argc, char** argv) {
     print("top10_1x100000x768_f32_simd128", top);
     print("fused_row_pass_100000x768_f32_simd128", fused);
     const Timing top100 = time_it(5, [&] {
-      if (!top_k_cosine(view(query, {768}), view(table, {100000, 768}), 100,
-                        simd128_search_kernels(), &ws, &out)
+      if (!top_k_cosine(view(query, {768}), view(table, {100000, 768}), 100, default_kernel_set(),
+                        &ws, &out)
                .ok()) {
         std::printf("top_k failed\n");
       }
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     const auto queries = random_floats(16 * d, 5);
     const Timing top16 = time_it(5, [&] {
       if (!top_k_cosine(view(queries, {16, 768}), view(table, {100000, 768}), 10,
-                        simd128_search_kernels(), &ws, &out)
+                        default_kernel_set(), &ws, &out)
                .ok()) {
         std::printf("top_k failed\n");
       }

@@ -109,7 +109,7 @@ class LossBinding {
     const Status st = read_inputs();
     if (!st.ok()) return fail(st);
     return finish(loss_.call(g_views[kYTrue], g_views[kYPred], optional_view(kWeight),
-                             default_kernels(), &g_workspace, &g_result),
+                             default_kernel_set(), &g_workspace, &g_result),
                   1);
   }
 
@@ -121,7 +121,7 @@ class LossBinding {
     const bool wrt_true = (g_io.wrt & 1) != 0, wrt_pred = (g_io.wrt & 2) != 0;
     const int code = finish(
         loss_.gradient(g_views[kYTrue], g_views[kYPred], optional_view(kWeight), optional_view(kDy),
-                       wrt_true, wrt_pred, default_kernels(), &g_workspace, &g_result, &g_grads),
+                       wrt_true, wrt_pred, default_kernel_set(), &g_workspace, &g_result, &g_grads),
         3);
     if (code != 0) return code;
     const auto dtype = static_cast<std::int32_t>(g_result.dtype);
@@ -137,7 +137,7 @@ class LossBinding {
     MetricUpdate update;
     const Status done =
         cosine_metric_update(g_views[kYTrue], g_views[kYPred], optional_view(kWeight), loss_.axes(),
-                             loss_.flavor(), default_kernels(), &g_workspace, &update);
+                             loss_.flavor(), default_kernel_set(), &g_workspace, &update);
     if (!done.ok()) return fail(done);
     g_metric_update[0] = update.total;
     g_metric_update[1] = update.count;
@@ -150,7 +150,7 @@ class LossBinding {
   int similarity() const {
     const Status st = read_inputs("a", "b");
     if (!st.ok()) return fail(st);
-    return finish(loss_.similarity(g_views[kYTrue], g_views[kYPred], default_kernels(),
+    return finish(loss_.similarity(g_views[kYTrue], g_views[kYPred], default_kernel_set(),
                                    &g_workspace, &g_result),
                   1);
   }
@@ -183,7 +183,7 @@ std::uintptr_t stage(double bytes) {
 int pairwise() {
   const Status st = read_inputs("a", "b");
   if (!st.ok()) return fail(st);
-  return finish(pairwise_cosine(g_views[kYTrue], g_views[kYPred], default_search_kernels(),
+  return finish(pairwise_cosine(g_views[kYTrue], g_views[kYPred], default_kernel_set(),
                                 &g_search_workspace, &g_result),
                 1);
 }
@@ -199,7 +199,7 @@ int top_k(double k) {
   if (!st.ok()) return fail(st);
   TopKResult r;
   const Status done = top_k_cosine(g_views[kYTrue], g_views[kYPred], static_cast<std::int64_t>(k),
-                                   default_search_kernels(), &g_search_workspace, &r);
+                                   default_kernel_set(), &g_search_workspace, &r);
   if (!done.ok()) return fail(done);
   write_out(kOutValue, static_cast<std::int32_t>(r.dtype), r.values, r.shape);
   write_out(kOutIndices, kSlotInt32, r.indices, r.shape);
@@ -241,8 +241,9 @@ void free_bytes(std::uintptr_t address) { std::free(reinterpret_cast<void*>(addr
 // Benchmark probe: the SIMD128 (or scalar) sum of a heap tensor's elements.
 double sum_elements(std::uintptr_t address, double count, int dtype) {
   const auto n = static_cast<std::size_t>(count);
-  return dtype == kSlotFloat64 ? sum_f64(reinterpret_cast<const double*>(address), n)
-                               : sum_f32(reinterpret_cast<const float*>(address), n);
+  return dtype == kSlotFloat64
+             ? default_kernel_set().f64.sum(reinterpret_cast<const double*>(address), n)
+             : default_kernel_set().f32.sum(reinterpret_cast<const float*>(address), n);
 }
 
 // Reduction code (>= 0), or -(status code) with the Keras message in lastError().
@@ -257,7 +258,7 @@ int parse_reduction_key(const std::string& key, int flavor) {
 void trap_for_testing() { __builtin_trap(); }
 
 std::string last_error() { return g_last_error; }
-std::string kernels_name() { return default_kernels().name; }
+std::string kernels_name() { return default_kernel_set().name; }
 
 // The interface, single-sourced: every offset (bytes), limit and code js/native.mjs uses.
 std::string interface_layout() {
@@ -349,9 +350,9 @@ extern "C" EMSCRIPTEN_KEEPALIVE double cossim_cosine(std::uint32_t a, std::uint3
   const auto at = [](std::uint32_t p) { return reinterpret_cast<const void*>(std::uintptr_t{p}); };
   return dtype == kSlotFloat64
              ? cosine_pair(static_cast<const double*>(at(a)), static_cast<const double*>(at(b)), n,
-                           default_kernels())
+                           default_kernel_set())
              : cosine_pair(static_cast<const float*>(at(a)), static_cast<const float*>(at(b)), n,
-                           default_kernels());
+                           default_kernel_set());
 }
 
 EMSCRIPTEN_BINDINGS(cossim) {

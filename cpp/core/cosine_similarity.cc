@@ -78,7 +78,7 @@ namespace {
 
 // Fused path: one kernel pass per output row gives dot, |t|^2, |p|^2.
 template <typename T>
-Status fused_cosines(const T* t, const T* p, const Kernels& kernels, double eps, Workspace* ws,
+Status fused_cosines(const T* t, const T* p, const KernelSet& kernels, double eps, Workspace* ws,
                      double* values) {
   const CosinePlan& plan = ws->plan;
   COSSIM_RETURN_IF_ERROR(internal::rows_of(&t, &p, ws));
@@ -109,7 +109,7 @@ Status fused_cosines(const T* t, const T* p, const Kernels& kernels, double eps,
 // 1/norm of every row of `x` over its own axes, and the keepdims shape those norms have.
 template <typename T>
 Status inverse_norms(const T* x, const Shape& shape, const std::vector<int>& axes,
-                     const Kernels& kernels, double eps, Buffer* gathered, Buffer* norms,
+                     const KernelSet& kernels, double eps, Buffer* gathered, Buffer* norms,
                      Shape* norms_shape) {
   std::vector<int> perm;
   const RowLayout layout = row_layout(shape, axes, &perm);
@@ -129,7 +129,7 @@ Status inverse_norms(const T* x, const Shape& shape, const std::vector<int>& axe
 // General path: each operand normalised over its own axes, then the broadcast product reduced
 // over the broadcast axes, element by element in Keras's order: (t * inv_t) * (p * inv_p).
 template <typename T>
-Status general_cosines(const T* t, const T* p, const Kernels& kernels, double eps, Workspace* ws,
+Status general_cosines(const T* t, const T* p, const KernelSet& kernels, double eps, Workspace* ws,
                        double* values) {
   const CosinePlan& plan = ws->plan;
   Shape norms_true_shape, norms_pred_shape;
@@ -174,8 +174,8 @@ Status general_cosines(const T* t, const T* p, const Kernels& kernels, double ep
 }
 
 template <typename T>
-Status per_sample_typed(const TensorView& y_true, const TensorView& y_pred, const Kernels& kernels,
-                        Workspace* ws, double* values, Flavor flavor) {
+Status per_sample_typed(const TensorView& y_true, const TensorView& y_pred,
+                        const KernelSet& kernels, Workspace* ws, double* values, Flavor flavor) {
   const double eps = epsilon_for(y_pred.dtype, flavor);
   const T* t = static_cast<const T*>(y_true.data);
   const T* p = static_cast<const T*>(y_pred.data);
@@ -187,7 +187,7 @@ Status per_sample_typed(const TensorView& y_true, const TensorView& y_pred, cons
 // in the computation dtype.
 template <typename T>
 Status reduce_typed(const double* values, const TensorView* weight, Reduction reduction,
-                    Flavor flavor, Workspace* ws, Result* result) {
+                    Flavor flavor, const KernelSet& kernels, Workspace* ws, Result* result) {
   const T* w = weight ? static_cast<const T*>(weight->data) : nullptr;
   const Shape& full_shape = weight ? ws->weight_plan.result : ws->plan.per_sample_shape;
   const std::int64_t n = num_elements(full_shape);
@@ -224,7 +224,8 @@ Status reduce_typed(const double* values, const TensorView* weight, Reduction re
       // Unweighted: SIMD sums of blocks of 1024 losses (error ~1024·2^-53 of the block's Σ|v|),
       // compensated across blocks, so the error does not grow with the batch.
       for (std::int64_t i = 0; i < n; i += 1024) {
-        sum.add(-sum_f64(values + i, static_cast<std::size_t>(n - i < 1024 ? n - i : 1024)));
+        sum.add(
+            -kernels.f64.sum(values + i, static_cast<std::size_t>(n - i < 1024 ? n - i : 1024)));
       }
     } else {
       for_each_weighted([&](double x) { sum.add(x); });
@@ -258,7 +259,7 @@ Status write_values(const double* values, std::int64_t n, Workspace* ws, Result*
 }  // namespace
 
 Status CosineSimilarity::similarity(const TensorView& y_true, const TensorView& y_pred,
-                                    const Kernels& kernels, Workspace* ws, Result* result) const {
+                                    const KernelSet& kernels, Workspace* ws, Result* result) const {
   const double* values = nullptr;
   COSSIM_RETURN_IF_ERROR(cosine_per_sample(y_true, y_pred, axes_, kernels, ws, &values, flavor_));
   result->dtype = y_pred.dtype;
@@ -278,7 +279,7 @@ bool same(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b
 }  // namespace
 
 Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
-                         const std::vector<std::int64_t>& axes, const Kernels& kernels,
+                         const std::vector<std::int64_t>& axes, const KernelSet& kernels,
                          Workspace* ws, const double** values, Flavor flavor) {
   if (y_true.dtype != y_pred.dtype) {
     return Status::Invalid("y_true and y_pred must have the same dtype (the caller casts)");
@@ -303,7 +304,7 @@ Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
 }
 
 Status CosineSimilarity::call(const TensorView& y_true, const TensorView& y_pred,
-                              const TensorView* weight, const Kernels& kernels, Workspace* ws,
+                              const TensorView* weight, const KernelSet& kernels, Workspace* ws,
                               Result* result) const {
   if (weight && weight->dtype != y_pred.dtype) {
     return Status::Invalid("sample_weight must have y_pred's dtype (the caller casts)");
@@ -316,8 +317,8 @@ Status CosineSimilarity::call(const TensorView& y_true, const TensorView& y_pred
   }
   result->dtype = y_pred.dtype;
   return y_pred.dtype == DType::kFloat64
-             ? reduce_typed<double>(values, weight, reduction_, flavor_, ws, result)
-             : reduce_typed<float>(values, weight, reduction_, flavor_, ws, result);
+             ? reduce_typed<double>(values, weight, reduction_, flavor_, kernels, ws, result)
+             : reduce_typed<float>(values, weight, reduction_, flavor_, kernels, ws, result);
 }
 
 }  // namespace cossim

@@ -104,7 +104,7 @@ bool direct_rows(const OperandRows& rows, const Shape& outer) {
 // directly stored operands (null otherwise).
 template <typename T>
 Status fused_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool wrt_p,
-                      const Kernels& kernels, double eps, Workspace* ws, double* gt, double* gp,
+                      const KernelSet& kernels, double eps, Workspace* ws, double* gt, double* gp,
                       T* dt, T* dp) {
   const CosinePlan& plan = ws->plan;
   COSSIM_RETURN_IF_ERROR(internal::rows_of(&t, &p, ws));
@@ -231,7 +231,8 @@ Status general_gradient(const T* t, const T* p, const double* h, bool wrt_t, boo
 template <typename T>
 Status gradient_typed(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
                       const TensorView* dy, bool wrt_t, bool wrt_p, Reduction reduction,
-                      Flavor flavor, const Kernels& kernels, Workspace* ws, GradientOutput* grads) {
+                      Flavor flavor, const KernelSet& kernels, Workspace* ws,
+                      GradientOutput* grads) {
   double* h = nullptr;
   COSSIM_RETURN_IF_ERROR(upstream_gradient<T>(weight, dy, reduction, flavor, ws, &h));
   const CosinePlan& plan = ws->plan;
@@ -275,7 +276,7 @@ Status gradient_typed(const TensorView& y_true, const TensorView& y_pred, const 
 
 Status CosineSimilarity::gradient(const TensorView& y_true, const TensorView& y_pred,
                                   const TensorView* weight, const TensorView* dy, bool wrt_true,
-                                  bool wrt_pred, const Kernels& kernels, Workspace* ws,
+                                  bool wrt_pred, const KernelSet& kernels, Workspace* ws,
                                   Result* value, GradientOutput* grads) const {
   if (dy && dy->dtype != y_pred.dtype) {
     return Status::Invalid("dy must have y_pred's dtype (the caller casts)");

@@ -157,7 +157,7 @@ Status update_keras3(const double* v, const Shape& values_shape, const double* w
 
 Status cosine_metric_update(const TensorView& y_true, const TensorView& y_pred,
                             const TensorView* weight, const std::vector<std::int64_t>& axes,
-                            Flavor flavor, const Kernels& kernels, Workspace* ws,
+                            Flavor flavor, const KernelSet& kernels, Workspace* ws,
                             MetricUpdate* update) {
   if (weight && weight->dtype != y_pred.dtype) {
     return Status::Invalid("sample_weight must have y_pred's dtype (the caller casts)");

@@ -10,14 +10,6 @@
 
 namespace cossim {
 
-const SearchKernels& default_search_kernels() {
-#if COSSIM_HAVE_SIMD128
-  return simd128_search_kernels();
-#else
-  return scalar_search_kernels();
-#endif
-}
-
 namespace {
 
 // Pairwise cache tiles. A d chunk of 4 KB per row keeps the kTileA rows of a (16 KB) in L1 while
@@ -127,7 +119,7 @@ void pairwise_block(const T* a, const T* b, std::size_t d, std::int64_t n, const
 }
 
 template <typename T>
-Status pairwise_typed(const TensorView& a, const TensorView& b, const SearchKernels& kernels,
+Status pairwise_typed(const TensorView& a, const TensorView& b, const KernelSet& kernels,
                       SearchWorkspace* ws, Result* out) {
   const std::int64_t m = a.shape[0], n = b.shape[0];
   const auto d = static_cast<std::size_t>(a.shape[1]);
@@ -245,7 +237,7 @@ void scan_chunk(const T* rows_data, std::int64_t r0, std::size_t rows, std::size
 
 template <typename T>
 Status top_k_typed(const TensorView& query, const TensorView& table, std::int64_t k,
-                   const SearchKernels& kernels, SearchWorkspace* ws, TopKResult* out) {
+                   const KernelSet& kernels, SearchWorkspace* ws, TopKResult* out) {
   const bool batched = query.shape.size() == 2;
   const std::int64_t nq = batched ? query.shape[0] : 1;
   const std::int64_t n = table.shape[0];
@@ -312,7 +304,7 @@ Status top_k_typed(const TensorView& query, const TensorView& table, std::int64_
 
 }  // namespace
 
-Status pairwise_cosine(const TensorView& a, const TensorView& b, const SearchKernels& kernels,
+Status pairwise_cosine(const TensorView& a, const TensorView& b, const KernelSet& kernels,
                        SearchWorkspace* ws, Result* out) {
   COSSIM_RETURN_IF_ERROR(check_operand(a, "pairwise: a", 2, "rank 2 [m,d]"));
   COSSIM_RETURN_IF_ERROR(check_operand(b, "pairwise: b", 2, "rank 2 [n,d]"));
@@ -332,7 +324,7 @@ Status pairwise_cosine(const TensorView& a, const TensorView& b, const SearchKer
 }
 
 Status top_k_cosine(const TensorView& query, const TensorView& table, std::int64_t k,
-                    const SearchKernels& kernels, SearchWorkspace* ws, TopKResult* out) {
+                    const KernelSet& kernels, SearchWorkspace* ws, TopKResult* out) {
   COSSIM_RETURN_IF_ERROR(check_operand(query, "top_k: query", 1, "rank 1 [d] or rank 2 [q,d]"));
   COSSIM_RETURN_IF_ERROR(check_operand(table, "top_k: table", 2, "rank 2 [n,d]"));
   if (query.shape.back() != table.shape[1]) {

@@ -9,13 +9,14 @@
 // 61 ms, 2 x 4 64 ms. The row-dots kernel keeps (nq + 1) sums with 2 accumulators each for
 // nq <= 2 (at most 6 + 3 live) and 1 each for nq = 3, 4 (at most 5 + 3): 2 each there was 1.3x
 // slower (spills), and 5 independent chains already hide the add latency.
-#include "cossim/search.h"
+#include "search_simd128.h"
 
 #if COSSIM_HAVE_SIMD128
 
 #include <cstdint>
 
 #include "cossim/kernels.h"
+#include "scalar-inl.h"
 #include "wasm_simd128.h"
 
 namespace cossim {
@@ -39,8 +40,8 @@ struct F32 {
   // the scalar kernel, whose products are exact in double, so the result does not depend on the
   // kernel set.
   static constexpr bool kRecheck = true;
-  static constexpr TileDotsFn<float> kScalarTile = tile_dots_f32_scalar;
-  static constexpr RowDotsFn<float> kScalarRows = row_dots_f32_scalar;
+  static constexpr TileDotsFn<float> kScalarTile = scalar::tile_dots<float>;
+  static constexpr RowDotsFn<float> kScalarRows = scalar::row_dots<float>;
 };
 
 struct F64 {
@@ -54,8 +55,8 @@ struct F64 {
     return wasm_f64x2_extract_lane(v, 0) + wasm_f64x2_extract_lane(v, 1);
   }
   static constexpr bool kRecheck = false;  // f64 arithmetic is what the scalar kernel does too
-  static constexpr TileDotsFn<double> kScalarTile = tile_dots_f64_scalar;
-  static constexpr RowDotsFn<double> kScalarRows = row_dots_f64_scalar;
+  static constexpr TileDotsFn<double> kScalarTile = scalar::tile_dots<double>;
+  static constexpr RowDotsFn<double> kScalarRows = scalar::row_dots<double>;
 };
 
 // True when every value is finite (x - x is 0 for finite x, NaN otherwise).
@@ -73,8 +74,8 @@ std::size_t block_end(std::size_t i, std::size_t n_vec) {
 }
 
 template <class V>
-void tile_dots(const typename V::T* const* a, const typename V::T* const* b, std::size_t n,
-               double* out) {
+void tile_dots_v(const typename V::T* const* a, const typename V::T* const* b, std::size_t n,
+                 double* out) {
   using T = typename V::T;
   const T* pa[kTileA];
   const T* pb[kTileB];
@@ -161,8 +162,8 @@ void row_dots_n(const typename V::T* table, std::size_t rows, std::size_t d,
 }
 
 template <class V>
-void row_dots(const typename V::T* table, std::size_t rows, std::size_t d,
-              const typename V::T* const* queries, int nq, double* dots, double* ss) {
+void row_dots_v(const typename V::T* table, std::size_t rows, std::size_t d,
+                const typename V::T* const* queries, int nq, double* dots, double* ss) {
   static_assert(kMaxQueryDots == 4, "one case per query count below");
   switch (nq) {
     case 0:
@@ -180,29 +181,24 @@ void row_dots(const typename V::T* table, std::size_t rows, std::size_t d,
 
 }  // namespace
 
-void tile_dots_f32_simd128(const float* const* a, const float* const* b, std::size_t n,
-                           double* out) {
-  tile_dots<F32>(a, b, n, out);
+namespace simd128 {
+
+void tile_dots(const float* const* a, const float* const* b, std::size_t n, double* out) {
+  tile_dots_v<F32>(a, b, n, out);
 }
-void tile_dots_f64_simd128(const double* const* a, const double* const* b, std::size_t n,
-                           double* out) {
-  tile_dots<F64>(a, b, n, out);
+void tile_dots(const double* const* a, const double* const* b, std::size_t n, double* out) {
+  tile_dots_v<F64>(a, b, n, out);
 }
-void row_dots_f32_simd128(const float* table, std::size_t rows, std::size_t d,
-                          const float* const* queries, int nq, double* dots, double* ss) {
-  row_dots<F32>(table, rows, d, queries, nq, dots, ss);
+void row_dots(const float* table, std::size_t rows, std::size_t d, const float* const* queries,
+              int nq, double* dots, double* ss) {
+  row_dots_v<F32>(table, rows, d, queries, nq, dots, ss);
 }
-void row_dots_f64_simd128(const double* table, std::size_t rows, std::size_t d,
-                          const double* const* queries, int nq, double* dots, double* ss) {
-  row_dots<F64>(table, rows, d, queries, nq, dots, ss);
+void row_dots(const double* table, std::size_t rows, std::size_t d, const double* const* queries,
+              int nq, double* dots, double* ss) {
+  row_dots_v<F64>(table, rows, d, queries, nq, dots, ss);
 }
 
-const SearchKernels& simd128_search_kernels() {
-  static constexpr SearchKernels k{"simd128", tile_dots_f32_simd128, tile_dots_f64_simd128,
-                                   row_dots_f32_simd128, row_dots_f64_simd128};
-  return k;
-}
-
+}  // namespace simd128
 }  // namespace cossim
 
 #endif  // COSSIM_HAVE_SIMD128

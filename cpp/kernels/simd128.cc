@@ -7,6 +7,9 @@
 
 #if COSSIM_HAVE_SIMD128
 
+#include "scalar-inl.h"
+#include "search_simd128.h"
+#include "sets.h"
 #include "wasm_simd128.h"
 
 namespace cossim {
@@ -22,10 +25,6 @@ inline v128_t add_widened(v128_t total, v128_t v) {
   total = wasm_f64x2_add(total, wasm_f64x2_promote_low_f32x4(v));
   return wasm_f64x2_add(total, wasm_f64x2_promote_low_f32x4(high));
 }
-
-}  // namespace
-
-namespace {
 
 // One pass giving dot(a, b), |b|^2 and, when kWithSsA, |a|^2 (without it: the broadcast-query
 // pass, where |a|^2 is known).
@@ -73,7 +72,7 @@ RowSums row_sums_f32(const float* a, const float* b, std::size_t n) {
   // double, so the result does not depend on the kernel. Rows with NaN/Inf inputs land here too
   // and get the same NaN/Inf from the scalar kernel. (x - x is 0 for finite x, NaN otherwise.)
   if ((s.dot - s.dot) + (s.ss_a - s.ss_a) + (s.ss_b - s.ss_b) != 0.0) {
-    return kWithSsA ? row_sums_f32_scalar(a, b, n) : row_dot_ss_f32_scalar(a, b, n);
+    return scalar::row_sums<float, kWithSsA>(a, b, n);
   }
   return s;
 }
@@ -109,37 +108,41 @@ RowSums row_sums_f64(const double* a, const double* b, std::size_t n) {
   return s;
 }
 
-}  // namespace
-
 RowSums row_sums_f32_simd128(const float* a, const float* b, std::size_t n) {
   return row_sums_f32<true>(a, b, n);
 }
-
 RowSums row_dot_ss_f32_simd128(const float* a, const float* b, std::size_t n) {
   return row_sums_f32<false>(a, b, n);
 }
-
 RowSums row_sums_f64_simd128(const double* a, const double* b, std::size_t n) {
   return row_sums_f64<true>(a, b, n);
 }
-
 RowSums row_dot_ss_f64_simd128(const double* a, const double* b, std::size_t n) {
   return row_sums_f64<false>(a, b, n);
 }
 
+// 16 f32 lanes, widened into f64 every kFlushBlock elements (16 additions per lane per block), so
+// the error does not grow with n, as in the row kernels.
 double sum_f32(const float* x, std::size_t n) {
-  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  v128_t total = wasm_f64x2_splat(0.0);
+  const std::size_t n_vec = n & ~static_cast<std::size_t>(15);
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    s0 = wasm_f32x4_add(s0, wasm_v128_load(x + i));
-    s1 = wasm_f32x4_add(s1, wasm_v128_load(x + i + 4));
-    s2 = wasm_f32x4_add(s2, wasm_v128_load(x + i + 8));
-    s3 = wasm_f32x4_add(s3, wasm_v128_load(x + i + 12));
+  while (i < n_vec) {
+    const std::size_t block_end = (n_vec - i > kFlushBlock) ? i + kFlushBlock : n_vec;
+    v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    for (; i < block_end; i += 16) {
+      s0 = wasm_f32x4_add(s0, wasm_v128_load(x + i));
+      s1 = wasm_f32x4_add(s1, wasm_v128_load(x + i + 4));
+      s2 = wasm_f32x4_add(s2, wasm_v128_load(x + i + 8));
+      s3 = wasm_f32x4_add(s3, wasm_v128_load(x + i + 12));
+    }
+    total = add_widened(total, wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
   }
-  const v128_t s = wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3));
-  double total = hsum_f64x2(add_widened(wasm_f64x2_splat(0.0), s));
-  for (; i < n; ++i) total += x[i];
-  return total;
+  double t = hsum_f64x2(total);
+  for (; i < n; ++i) t += x[i];
+  // f32 partial sums overflow a little below FLT_MAX (and NaN/Inf land here): redo in double, so
+  // the result does not depend on the kernel set.
+  return t - t == 0.0 ? t : scalar::sum(x, n);
 }
 
 double sum_f64(const double* x, std::size_t n) {
@@ -217,8 +220,6 @@ void axpby_f64_simd128(const double* x, const double* y, std::size_t n, double a
   }
   for (; i < n; ++i) out[i] += alpha * x[i] + beta * y[i];
 }
-
-namespace {
 
 // Small rows (d <= 16, both operands contiguous): four rows per step and a single call for the
 // whole batch. Each row's whole vectors are summed lane-wise and its last d % 4 components are
@@ -320,20 +321,18 @@ void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, int
     const v128_t sums = wasm_f32x4_add(wasm_f32x4_add(a4, b4), d4);
     if (!wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(sums, sums), wasm_f32x4_splat(0.0f)))) {
       for (int i = 0; i < 4; ++i) {
-        const RowSums s = row_sums_f32_scalar(a + i * d, b + i * d, d);
+        const RowSums s = scalar::row_sums<float>(a + i * d, b + i * d, d);
         out[i] = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
       }
     }
   }
   for (; r < rows; ++r, a += d, b += d, ++out) {
-    const RowSums s = row_sums_f32_scalar(a, b, d);
+    const RowSums s = scalar::row_sums<float>(a, b, d);
     *out = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
   }
 }
 
 constexpr std::size_t kSmallMax = 16;
-
-}  // namespace
 
 void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* b,
                              std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
@@ -367,6 +366,16 @@ void cosine_rows_f64_simd128(const double* a, std::size_t a_stride, const double
   internal::cosine_rows<double, row_sums_f64_simd128, row_dot_ss_f64_simd128>(
       a, a_stride, b, b_stride, rows, d, eps, out);
 }
+
+}  // namespace
+
+extern const KernelSet kSimd128KernelSet{
+    "simd128",
+    F32Accumulation::kBlockedF32x4,
+    {row_sums_f32_simd128, row_dot_ss_f32_simd128, cosine_rows_f32_simd128, axpby_f32_simd128,
+     axpby_store_f32_simd128, simd128::tile_dots, simd128::row_dots, sum_f32},
+    {row_sums_f64_simd128, row_dot_ss_f64_simd128, cosine_rows_f64_simd128, axpby_f64_simd128,
+     axpby_store_f64_simd128, simd128::tile_dots, simd128::row_dots, sum_f64}};
 
 }  // namespace cossim
 

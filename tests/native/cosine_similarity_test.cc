@@ -290,18 +290,20 @@ RefOutput RefLoss(const HostTensor& y_true, const HostTensor& y_pred, const Host
 // The parameterised fixture: kernel set x dtype.
 
 struct CoreParam {
-  const char* name;  // also the test-name suffix
-  const Kernels& (*kernels)();
+  std::string name;  // also the test-name suffix
+  const KernelSet* kernels;
   DType dtype;
 };
 
-// Both kernel sets in both dtypes.
-constexpr CoreParam kCoreParams[] = {
-    {"scalar_float32", &scalar_kernels, DType::kFloat32},
-    {"scalar_float64", &scalar_kernels, DType::kFloat64},
-    {"simd128_float32", &simd128_kernels, DType::kFloat32},
-    {"simd128_float64", &simd128_kernels, DType::kFloat64},
-};
+// Every registered kernel set in both dtypes.
+std::vector<CoreParam> CoreParams() {
+  std::vector<CoreParam> params;
+  for (const KernelSet* k : all_kernel_sets()) {
+    params.push_back({std::string(k->name) + "_float32", k, DType::kFloat32});
+    params.push_back({std::string(k->name) + "_float64", k, DType::kFloat64});
+  }
+  return params;
+}
 
 void PrintTo(const CoreParam& p, std::ostream* os) { *os << p.name; }
 
@@ -311,7 +313,7 @@ std::string ParamName(const ::testing::TestParamInfo<CoreParam>& param_info) {
 
 class CosineSimilarityTest : public ::testing::TestWithParam<CoreParam> {
  protected:
-  const Kernels& kernels() const { return GetParam().kernels(); }
+  const KernelSet& kernels() const { return *GetParam().kernels; }
   DType dtype() const { return GetParam().dtype; }
   bool is_f32() const { return dtype() == DType::kFloat32; }
   // The contract tolerance factor.
@@ -472,7 +474,7 @@ TEST_P(DocExample, CosinePerSampleIsPlusCos) {
   EXPECT_NEAR(values[1], 1.0, k());
 }
 
-INSTANTIATE_TEST_SUITE_P(Core, DocExample, ::testing::ValuesIn(kCoreParams), ParamName);
+INSTANTIATE_TEST_SUITE_P(Core, DocExample, ::testing::ValuesIn(CoreParams()), ParamName);
 
 // ---------------------------------------------------------------------------------------------
 // Keras's own test data (keras/losses_test.py, float64 values from §8).
@@ -998,7 +1000,7 @@ TEST_P(CosineSimilarityTest, RepeatedCallsDoNotReallocate) {
   EXPECT_GT(ws_.per_sample.capacity() + ws_.result.capacity(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Core, CosineSimilarityTest, ::testing::ValuesIn(kCoreParams), ParamName);
+INSTANTIATE_TEST_SUITE_P(Core, CosineSimilarityTest, ::testing::ValuesIn(CoreParams()), ParamName);
 
 // ---------------------------------------------------------------------------------------------
 // Reduction keys (§4, ReductionV2.validate).

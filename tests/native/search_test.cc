@@ -206,7 +206,7 @@ bool Close(double got, const Ref& ref, DType dtype, std::int64_t d, std::string*
 // Parameters: kernel set x dtype.
 
 struct Param {
-  const SearchKernels* kernels;
+  const KernelSet* kernels;
   DType dtype;
 };
 
@@ -216,16 +216,19 @@ std::string Name(const Param& p) {
 std::string ParamName(const ::testing::TestParamInfo<Param>& info) { return Name(info.param); }
 void PrintTo(const Param& p, std::ostream* os) { *os << Name(p); }
 
-const Param kParams[] = {
-    {&scalar_search_kernels(), DType::kFloat32},
-    {&scalar_search_kernels(), DType::kFloat64},
-    {&simd128_search_kernels(), DType::kFloat32},
-    {&simd128_search_kernels(), DType::kFloat64},
-};
+// Every registered kernel set in both dtypes.
+std::vector<Param> Params() {
+  std::vector<Param> params;
+  for (const KernelSet* k : all_kernel_sets()) {
+    params.push_back({k, DType::kFloat32});
+    params.push_back({k, DType::kFloat64});
+  }
+  return params;
+}
 
 class SearchTest : public ::testing::TestWithParam<Param> {
  protected:
-  const SearchKernels& kernels() const { return *GetParam().kernels; }
+  const KernelSet& kernels() const { return *GetParam().kernels; }
   DType dtype() const { return GetParam().dtype; }
   std::uint64_t seed_ = cossim_test::BaseSeed();
 };
@@ -695,13 +698,13 @@ TEST_P(SearchTest, RepeatedCallsDoNotReallocate) {
 Status Pairwise(const TensorView& a, const TensorView& b) {
   SearchWorkspace ws;
   Result out;
-  return pairwise_cosine(a, b, default_search_kernels(), &ws, &out);
+  return pairwise_cosine(a, b, default_kernel_set(), &ws, &out);
 }
 
 Status TopK(const TensorView& q, const TensorView& t, std::int64_t k) {
   SearchWorkspace ws;
   TopKResult out;
-  return top_k_cosine(q, t, k, default_search_kernels(), &ws, &out);
+  return top_k_cosine(q, t, k, default_kernel_set(), &ws, &out);
 }
 
 TensorView ShapeOnly(Shape shape, DType dtype = DType::kFloat32) {
@@ -758,21 +761,15 @@ TEST(SearchErrors, WorkspaceKeepsWorkingAfterAnError) {
   SearchWorkspace ws;
   Result out;
   EXPECT_FALSE(
-      pairwise_cosine(ShapeOnly({2, 3}), ShapeOnly({4, 5}), default_search_kernels(), &ws, &out)
-          .ok());
+      pairwise_cosine(ShapeOnly({2, 3}), ShapeOnly({4, 5}), default_kernel_set(), &ws, &out).ok());
   Matrix a(DType::kFloat32, 1, 2), b(DType::kFloat32, 1, 2);
   a.Set(0, 0, 1);
   b.Set(0, 0, 2);
-  ASSERT_TRUE(pairwise_cosine(a.View(), b.View(), default_search_kernels(), &ws, &out).ok());
+  ASSERT_TRUE(pairwise_cosine(a.View(), b.View(), default_kernel_set(), &ws, &out).ok());
   EXPECT_EQ(static_cast<const float*>(out.data)[0], 1.0f);
 }
 
-TEST(SearchKernelSets, DefaultIsSimd128WhenAvailable) {
-  EXPECT_STREQ(default_search_kernels().name, "simd128");
-  EXPECT_STREQ(scalar_search_kernels().name, "scalar");
-}
-
-INSTANTIATE_TEST_SUITE_P(Search, SearchTest, ::testing::ValuesIn(kParams), ParamName);
+INSTANTIATE_TEST_SUITE_P(Search, SearchTest, ::testing::ValuesIn(Params()), ParamName);
 
 }  // namespace
 }  // namespace cossim

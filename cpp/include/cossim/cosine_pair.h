@@ -18,7 +18,7 @@
 
 namespace cossim {
 
-double cosine_pair(const float* a, const float* b, std::size_t n, const Kernels& kernels);
-double cosine_pair(const double* a, const double* b, std::size_t n, const Kernels& kernels);
+double cosine_pair(const float* a, const float* b, std::size_t n, const KernelSet& kernels);
+double cosine_pair(const double* a, const double* b, std::size_t n, const KernelSet& kernels);
 
 }  // namespace cossim

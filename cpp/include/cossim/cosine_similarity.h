@@ -89,7 +89,7 @@ struct Result {
 // +cos per sample (the metric's values; the loss negates them). On success `*values` points to
 // num_elements(ws->plan.per_sample_shape) doubles in ws->per_sample.
 Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
-                         const std::vector<std::int64_t>& axes, const Kernels& kernels,
+                         const std::vector<std::int64_t>& axes, const KernelSet& kernels,
                          Workspace* ws, const double** values, Flavor flavor = Flavor::kKeras2);
 
 class CosineSimilarity {
@@ -101,7 +101,7 @@ class CosineSimilarity {
   // `weight` may be null (Keras None). For every reduction but 'none', result->shape is [];
   // except in Keras 3, which returns the weighted values unreduced when their shape is [] or [0].
   Status call(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
-              const Kernels& kernels, Workspace* ws, Result* result) const;
+              const KernelSet& kernels, Workspace* ws, Result* result) const;
 
   // The loss (into `value`, as call() gives it) and its gradients with respect to y_true and/or
   // y_pred: the vector-Jacobian product with `dy`, shaped like the output (null: ones, i.e. the
@@ -110,11 +110,11 @@ class CosineSimilarity {
   // of squares, as with TF's Maximum), so it is finite wherever the inputs are; a gradient is
   // summed over the dims its operand was broadcast along. Computed in double, rounded once.
   Status gradient(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
-                  const TensorView* dy, bool wrt_true, bool wrt_pred, const Kernels& kernels,
+                  const TensorView* dy, bool wrt_true, bool wrt_pred, const KernelSet& kernels,
                   Workspace* ws, Result* value, GradientOutput* grads) const;
 
   // +cos per sample in the computation dtype: the 'none' loss negated, without weights.
-  Status similarity(const TensorView& y_true, const TensorView& y_pred, const Kernels& kernels,
+  Status similarity(const TensorView& y_true, const TensorView& y_pred, const KernelSet& kernels,
                     Workspace* ws, Result* result) const;
 
   const std::vector<std::int64_t>& axes() const { return axes_; }

@@ -1,24 +1,73 @@
-// Row kernels: one fused pass over two contiguous rows giving dot(a, b), |a|^2 and |b|^2.
+// The kernels: every inner loop the core runs (loss rows, gradient updates, search tiles and
+// dots, sums), gathered per instruction set into one KernelSet, and the registry of the sets this
+// build has. This header includes no core header: kernels see raw pointers and lengths only.
 //
-// Numerical contract
-// ------------------
-// * Input: two rows of n elements of the same dtype, any alignment, n >= 0. Nothing past a[n-1]
-//   or b[n-1] is ever read (the vector loops stop at the last full vector; a scalar tail finishes).
-// * Output: RowSums{dot, ss_a, ss_b} in double. The cosine is formed by the caller (core), never
-// here.
-// * float32 rows, SIMD128: products and partial sums in f32x4 lanes (2 independent accumulators per
-//   sum, as measured fastest under V8: 4 spill), flushed into f64 totals every kFlushBlock
-//   elements. The error therefore does not grow with n beyond the f64 total: per block, |err| <=
-//   ~kFlushBlock/8 * 2^-24 * sum|x_i y_i| over the block; measured ~1e-8 relative at n = 768. A row
-//   whose f32 products or partial sums overflow (|x| >~ 1.8e19) is recomputed by the scalar kernel,
-//   so large values never turn |x|^2 into Inf (Keras's float32 would; a documented deviation).
-// * float32 rows, scalar: every product and sum in double (exact products, f64 sums).
-// * float64 rows: f64 products and sums; SIMD128 uses 2 f64x2 accumulators per sum (4 partial
-//   sums), scalar uses 2 partial sums. Relative error ~ sqrt(n) * 2^-53 typical.
-// * NaN and Inf propagate as IEEE arithmetic does (a NaN input makes every sum it enters NaN).
+// What each kernel computes
+// -------------------------
+// * row_sums(a, b, n) -> RowSums{dot(a, b), |a|^2, |b|^2}; row_dot_ss(a, b, n) the same with ss_a
+//   = 0 (the per-row pass when a is a broadcast query, whose norm is already known).
+// * cosine_rows(a, a_stride, b, b_stride, rows, d, eps, out): out[r] = cos(a_r, b_r) =
+//   dot * inv_norm(|a_r|^2, eps) * inv_norm(|b_r|^2, eps), a_r = a + r * a_stride (the kernels
+//   do form the cosine). A stride of 0 broadcasts that row: its norm is computed once and the
+//   per-row pass uses row_dot_ss. SIMD128, float32, d <= 16 with both strides == d: four rows per
+//   step with the whole finish (sqrt, divide) in f32x4; every other case finishes in double.
+// * axpby(x, y, n, alpha, beta, out): out[j] += alpha * x[j] + beta * y[j] in double (the
+//   gradient of a broadcast operand accumulates); axpby_store: out[j] = T(alpha * x[j] + beta *
+//   y[j]), computed in double and rounded once (an operand whose rows get exactly one update).
+// * tile_dots(a, b, n, out): out[r * kTileB + c] = dot(a[r], b[c]) for the kTileA x kTileB
+//   rows given (the pairwise micro-kernel). row_dots(table, rows, d, queries, nq, dots, ss):
+//   ss[r] = |t_r|^2 and dots[r * kMaxQueryDots + q] = dot(queries[q], t_r), q < nq <= 4 (top-k);
+//   the entries q >= nq are left untouched.
+// * sum(x, n): the sum of n elements. Production code: the loss's unweighted reduction sums the
+//   per-sample values (float64) with it, in blocks of 1024, compensated across blocks
+//   (cosine_similarity.cc); the JS benchmarks also use it as a read-bandwidth probe.
+// Nothing past element n-1 of any row is read, nothing past out[n-1] / out[rows-1] written (the
+// vector loops stop at the last full vector, a scalar tail finishes); rows may have any
+// alignment; n = 0 reads nothing and gives 0. NaN and Inf propagate as IEEE arithmetic does.
 //
-// Both variants are compiled natively (the SIMD128 one through SIMDe) so that the same source is
-// tested with GoogleTest and the sanitizers; Emscripten builds compile one of them per .wasm.
+// Error bounds (u = 2^-24, v = 2^-53 the unit roundoffs; S = the sum of |terms| the quantity adds
+// up: |x_i y_i| for a dot, x_i^2 for a sum of squares, |x_i| for sum; first order in u and v).
+// The native tests (tests/native/kernel_*_test.cc) check every set against a long-double
+// reference with exactly these bounds, which every set must meet (a set whose algorithm needs a
+// looser bound adds an F32Accumulation kind and its bounds here).
+// * float64, every set: f64 products and sums into >= 1 partial sums per quantity (the scalar
+//   set's row_sums and sum use 2, its tile_dots/row_dots 1; the SIMD128 set 2 to 8 lanes):
+//   row_sums, row_dot_ss, sum: |err| <= (n/2 + 8) v S;  tile_dots, row_dots: (n + 4) v S.
+// * float32, F32Accumulation::kExactF64 (scalar set): float products are exact in double, so the
+//   same f64 bounds hold.
+// * float32, F32Accumulation::kBlockedF32x4 (SIMD128 set): products rounded to f32 and summed in
+//   f32x4 lanes, the lanes widened exactly into f64 totals every kFlushBlock = 256 elements, so a
+//   term meets at most the f32 roundings of its own block and the error does not grow with n
+//   beyond the f64 totals' (n/64 + 16) v S:
+//     row_sums, row_dot_ss: 2 accumulators = 8 lanes, 32 products per lane per block, 1 product
+//       + 31 adds + 1 add joining the accumulators before the flush: <= 34 u S + (n/64 + 16) v S;
+//     tile_dots: 1 accumulator = 4 lanes per pair, 64 products per lane: <= 65 u S + (..) v S;
+//     row_dots: 2 accumulators for nq <= 2 (32 per lane), 1 for nq = 3, 4 (64 per lane): <= 65 u S;
+//     sum: 4 accumulators = 16 lanes, 16 elements per lane, 2 adds joining them: <= 18 u S.
+//   Measured on U[-1, 1] rows the error is ~sqrt(block) u S, far inside these worst cases; the
+//   tests' absorption rows reach them (and a kernel without the flush exceeds them).
+//   A row whose f32 products or partial sums overflow (|x| >~ 1.8e19) or that meets NaN/Inf is
+//   recomputed by the scalar kernel, so such rows give the scalar set's result exactly (no
+//   Inf from a finite input; Keras's float32 would overflow: a documented deviation). Rows
+//   shorter than one vector step are summed in double by the SIMD tail already.
+// * cosine_rows, finishing in double: with c the row_sums coefficient of u and v above, each
+//   sum of squares is within relative c, so the inverse norms within c/2 each, and the finish
+//   (sqrt, divide, 2 multiplies) adds <= 6 v: |err(cos)| <= c (S + |cos|) + 6 v |cos|, where
+//   here S = sum|x_i y_i| inv_a inv_b <= 1 (Cauchy-Schwarz, for rows above the eps floor).
+// * cosine_rows, SIMD128 float32 small rows (d <= 16, contiguous): a row's sums are in f32 with
+//   k(d) = d/4 + d%4 + 2 <= 8 roundings per term (1 product, d/4 - 1 lane adds, 2 adds of the
+//   lane transpose, d%4 adds of the tail gathered one row per lane; d <= 3: d roundings), and the
+//   f32x4 finish (2 sqrt, 1 multiply, 1 divide, correctly rounded) adds <= 4 u:
+//   |err(cos)| <= k(d) u (S + |cos|) + 4 u |cos|   (<= 8 u S + 12 u |cos| <= 1.2e-6).
+//   eps enters as float(eps) there: a row at the floor gets u/2 more when eps is not a float.
+// * axpby: double products and sums: |err| <= 2 v (|alpha x| + |beta y|) + v |result|.
+//   axpby_store adds one rounding to the dtype: + u_T |result| (u_T = u for float32, v float64).
+// Products that underflow (|x_i y_i| < 2^-126 in f32) lose up to n * denorm_min absolutely; the
+// bounds above are for inputs whose products are normal.
+//
+// Both sets are compiled natively (SIMD128 through SIMDe) so the same source is tested with
+// GoogleTest and the sanitizers; a .wasm is built with one set (WebAssembly has no runtime feature
+// detection inside a module; js/ picks the module at load time).
 #pragma once
 
 #include <cstddef>
@@ -31,145 +80,114 @@ struct RowSums {
   double ss_b;
 };
 
-using RowSumsF32Fn = RowSums (*)(const float* a, const float* b, std::size_t n);
-using RowSumsF64Fn = RowSums (*)(const double* a, const double* b, std::size_t n);
+// Elements per f32 block before the f32x4 partial sums are flushed into f64.
+inline constexpr std::size_t kFlushBlock = 256;
+// The pairwise micro-kernel's tile: kTileA rows of a against kTileB rows of b.
+inline constexpr int kTileA = 4;
+inline constexpr int kTileB = 2;
+// The row-dots kernel computes up to this many query dots per table row in one pass.
+inline constexpr int kMaxQueryDots = 4;
 
-// Cosines of `rows` row pairs of length d, the unit of work the core hands to a kernel set (one
-// call per batch, never per row): out[r] = dot(a_r, b_r) * inv_norm(|a_r|^2) * inv_norm(|b_r|^2)
-// with a_r = a + r * a_stride, b_r = b + r * b_stride. A stride of 0 is a row broadcast against
-// the batch (one query against many rows): its norm is computed once, and the per-row pass reads
-// only the other operand's sums (dot and one sum of squares).
-using CosineRowsF32Fn = void (*)(const float* a, std::size_t a_stride, const float* b,
-                                 std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                                 double* out);
-using CosineRowsF64Fn = void (*)(const double* a, std::size_t a_stride, const double* b,
-                                 std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                                 double* out);
+template <typename T>
+using RowSumsFn = RowSums (*)(const T* a, const T* b, std::size_t n);
+template <typename T>
+using CosineRowsFn = void (*)(const T* a, std::size_t a_stride, const T* b, std::size_t b_stride,
+                              std::size_t rows, std::size_t d, double eps, double* out);
+template <typename T>
+using AxpbyFn = void (*)(const T* x, const T* y, std::size_t n, double alpha, double beta,
+                         double* out);
+template <typename T>
+using AxpbyStoreFn = void (*)(const T* x, const T* y, std::size_t n, double alpha, double beta,
+                              T* out);
+// Callers pass valid row pointers only (repeating a row to fill a partial tile).
+template <typename T>
+using TileDotsFn = void (*)(const T* const* a, const T* const* b, std::size_t n, double* out);
+// dots may be null when nq is 0.
+template <typename T>
+using RowDotsFn = void (*)(const T* table, std::size_t rows, std::size_t d, const T* const* queries,
+                           int nq, double* dots, double* ss);
+template <typename T>
+using SumFn = double (*)(const T* x, std::size_t n);
 
-// The gradient's row update: out[j] += alpha * x[j] + beta * y[j], accumulated in double (rows of
-// a broadcast operand receive the sum over the rows they were broadcast to).
-using AxpbyF32Fn = void (*)(const float* x, const float* y, std::size_t n, double alpha,
-                            double beta, double* out);
-using AxpbyF64Fn = void (*)(const double* x, const double* y, std::size_t n, double alpha,
-                            double beta, double* out);
+// Every kernel for one element type.
+template <typename T>
+struct TypedKernels {
+  RowSumsFn<T> row_sums;
+  RowSumsFn<T> row_dot_ss;
+  CosineRowsFn<T> cosine_rows;
+  AxpbyFn<T> axpby;
+  AxpbyStoreFn<T> axpby_store;
+  TileDotsFn<T> tile_dots;
+  RowDotsFn<T> row_dots;
+  SumFn<T> sum;
+};
 
-// The same, stored: out[j] = T(alpha * x[j] + beta * y[j]) (computed in double, rounded once), for
-// an operand whose every row receives exactly one update (no broadcast): no accumulator needed.
-using AxpbyStoreF32Fn = void (*)(const float* x, const float* y, std::size_t n, double alpha,
-                                 double beta, float* out);
-using AxpbyStoreF64Fn = void (*)(const double* x, const double* y, std::size_t n, double alpha,
-                                 double beta, double* out);
+// How a set sums float32 rows, which fixes its float32 error bounds (above).
+enum class F32Accumulation { kExactF64, kBlockedF32x4 };
+
+// One instruction set's kernels.
+struct KernelSet {
+  const char* name;
+  F32Accumulation f32_accumulation;
+  TypedKernels<float> f32;
+  TypedKernels<double> f64;
+};
+
+// The sets this build has, baseline first: natively every set, in a .wasm its flavour's only.
+struct KernelSetList {
+  const KernelSet* const* first;
+  std::size_t count;
+  const KernelSet* const* begin() const { return first; }
+  const KernelSet* const* end() const { return first + count; }
+  std::size_t size() const { return count; }
+};
+KernelSetList all_kernel_sets();
+// The last (best) registered set: SIMD128 when the build has it, scalar otherwise.
+const KernelSet& default_kernel_set();
+// The registered set of that name, or nullptr (benchmarks and tests that need one set).
+const KernelSet* find_kernel_set(const char* name);
+
+// Typed access, so templated core code picks the kernels of its element type.
+template <typename T>
+const TypedKernels<T>& typed(const KernelSet& k);
+template <>
+inline const TypedKernels<float>& typed<float>(const KernelSet& k) {
+  return k.f32;
+}
+template <>
+inline const TypedKernels<double>& typed<double>(const KernelSet& k) {
+  return k.f64;
+}
 
 // 1/sqrt(max(ss, eps)) with TF's Maximum semantics: a NaN sum of squares stays NaN, Inf gives 0.
 inline double inv_norm(double ss, double eps) { return 1.0 / __builtin_sqrt(ss < eps ? eps : ss); }
 
-// Elements per f32 block before the f32x4 partial sums are flushed into f64.
-inline constexpr std::size_t kFlushBlock = 256;
-
-RowSums row_sums_f32_scalar(const float* a, const float* b, std::size_t n);
-RowSums row_sums_f64_scalar(const double* a, const double* b, std::size_t n);
-
-// dot(a, b) and |b|^2 only (ss_a is 0): the per-row pass when a is a broadcast query.
-RowSums row_dot_ss_f32_scalar(const float* a, const float* b, std::size_t n);
-RowSums row_dot_ss_f64_scalar(const double* a, const double* b, std::size_t n);
-
-#if COSSIM_HAVE_SIMD128
-RowSums row_sums_f32_simd128(const float* a, const float* b, std::size_t n);
-RowSums row_sums_f64_simd128(const double* a, const double* b, std::size_t n);
-RowSums row_dot_ss_f32_simd128(const float* a, const float* b, std::size_t n);
-RowSums row_dot_ss_f64_simd128(const double* a, const double* b, std::size_t n);
-#endif
-
-void cosine_rows_f32_scalar(const float* a, std::size_t a_stride, const float* b,
-                            std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                            double* out);
-void cosine_rows_f64_scalar(const double* a, std::size_t a_stride, const double* b,
-                            std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                            double* out);
-#if COSSIM_HAVE_SIMD128
-void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* b,
-                             std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                             double* out);
-void cosine_rows_f64_simd128(const double* a, std::size_t a_stride, const double* b,
-                             std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                             double* out);
-#endif
-
-void axpby_f32_scalar(const float* x, const float* y, std::size_t n, double alpha, double beta,
-                      double* out);
-void axpby_f64_scalar(const double* x, const double* y, std::size_t n, double alpha, double beta,
-                      double* out);
-void axpby_store_f32_scalar(const float* x, const float* y, std::size_t n, double alpha,
-                            double beta, float* out);
-void axpby_store_f64_scalar(const double* x, const double* y, std::size_t n, double alpha,
-                            double beta, double* out);
-#if COSSIM_HAVE_SIMD128
-void axpby_store_f32_simd128(const float* x, const float* y, std::size_t n, double alpha,
-                             double beta, float* out);
-void axpby_store_f64_simd128(const double* x, const double* y, std::size_t n, double alpha,
-                             double beta, double* out);
-void axpby_f32_simd128(const float* x, const float* y, std::size_t n, double alpha, double beta,
-                       double* out);
-void axpby_f64_simd128(const double* x, const double* y, std::size_t n, double alpha, double beta,
-                       double* out);
-#endif
-
-// Read-bandwidth probe for benchmarks: the sum of n elements (SIMD128 where the build has it).
-double sum_f32(const float* x, std::size_t n);
-double sum_f64(const double* x, std::size_t n);
-
-// A set of kernels the core runs with; one per build flavour.
-struct Kernels {
-  const char* name;
-  RowSumsF32Fn f32;
-  RowSumsF64Fn f64;
-  CosineRowsF32Fn cosine_rows_f32;
-  CosineRowsF64Fn cosine_rows_f64;
-  AxpbyF32Fn axpby_f32;
-  AxpbyF64Fn axpby_f64;
-  AxpbyStoreF32Fn axpby_store_f32;
-  AxpbyStoreF64Fn axpby_store_f64;
-};
-
-const Kernels& scalar_kernels();
-#if COSSIM_HAVE_SIMD128
-const Kernels& simd128_kernels();
-#endif
-// SIMD128 when this build has it, scalar otherwise.
-const Kernels& default_kernels();
-
-// Typed access, so templated core code can pick the row kernel for its element type.
-inline RowSums row_sums(const Kernels& k, const float* a, const float* b, std::size_t n) {
-  return k.f32(a, b, n);
+template <typename T>
+RowSums row_sums(const KernelSet& k, const T* a, const T* b, std::size_t n) {
+  return typed<T>(k).row_sums(a, b, n);
 }
-inline RowSums row_sums(const Kernels& k, const double* a, const double* b, std::size_t n) {
-  return k.f64(a, b, n);
+template <typename T>
+void axpby(const KernelSet& k, const T* x, const T* y, std::size_t n, double alpha, double beta,
+           double* out) {
+  typed<T>(k).axpby(x, y, n, alpha, beta, out);
 }
-inline void axpby(const Kernels& k, const float* x, const float* y, std::size_t n, double alpha,
-                  double beta, double* out) {
-  k.axpby_f32(x, y, n, alpha, beta, out);
+template <typename T>
+void axpby_store(const KernelSet& k, const T* x, const T* y, std::size_t n, double alpha,
+                 double beta, T* out) {
+  typed<T>(k).axpby_store(x, y, n, alpha, beta, out);
 }
-inline void axpby(const Kernels& k, const double* x, const double* y, std::size_t n, double alpha,
-                  double beta, double* out) {
-  k.axpby_f64(x, y, n, alpha, beta, out);
+template <typename T>
+void cosine_rows(const KernelSet& k, const T* a, std::size_t a_stride, const T* b,
+                 std::size_t b_stride, std::size_t rows, std::size_t d, double eps, double* out) {
+  typed<T>(k).cosine_rows(a, a_stride, b, b_stride, rows, d, eps, out);
 }
-inline void axpby_store(const Kernels& k, const float* x, const float* y, std::size_t n,
-                        double alpha, double beta, float* out) {
-  k.axpby_store_f32(x, y, n, alpha, beta, out);
+template <typename T>
+TileDotsFn<T> tile_dots(const KernelSet& k, const T*) {
+  return typed<T>(k).tile_dots;
 }
-inline void axpby_store(const Kernels& k, const double* x, const double* y, std::size_t n,
-                        double alpha, double beta, double* out) {
-  k.axpby_store_f64(x, y, n, alpha, beta, out);
-}
-inline void cosine_rows(const Kernels& k, const float* a, std::size_t a_stride, const float* b,
-                        std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                        double* out) {
-  k.cosine_rows_f32(a, a_stride, b, b_stride, rows, d, eps, out);
-}
-inline void cosine_rows(const Kernels& k, const double* a, std::size_t a_stride, const double* b,
-                        std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                        double* out) {
-  k.cosine_rows_f64(a, a_stride, b, b_stride, rows, d, eps, out);
+template <typename T>
+RowDotsFn<T> row_dots(const KernelSet& k, const T*) {
+  return typed<T>(k).row_dots;
 }
 
 }  // namespace cossim

@@ -33,7 +33,7 @@ struct MetricUpdate {
 
 Status cosine_metric_update(const TensorView& y_true, const TensorView& y_pred,
                             const TensorView* weight, const std::vector<std::int64_t>& axes,
-                            Flavor flavor, const Kernels& kernels, Workspace* ws,
+                            Flavor flavor, const KernelSet& kernels, Workspace* ws,
                             MetricUpdate* update);
 
 }  // namespace cossim
