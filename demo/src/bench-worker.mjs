@@ -7,10 +7,12 @@ import { fillUniform } from './random.mjs';
 
 const post = (m) => self.postMessage(m);
 
-// Median of `samples` timings of `inner` calls each, after one warm-up batch; ms per call.
+// Warm-up (at least 2 batches and 50 ms, so that V8 has tiered the hot code up), then the median
+// of `samples` timings of `inner` calls each; ms per call.
 function measure(fn, samples, inner) {
   let last;
-  for (let i = 0; i < inner; i++) last = fn();
+  const w0 = performance.now();
+  for (let b = 0; b < 2 || performance.now() - w0 < 50; b++) for (let i = 0; i < inner; i++) last = fn();
   const times = [];
   for (let s = 0; s < samples; s++) {
     const t0 = performance.now();

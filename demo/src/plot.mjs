@@ -22,7 +22,9 @@ const FONT = '12px system-ui, sans-serif';
 export function lineChart(canvas, series, axes) {
   const narrow = (canvas.clientWidth || 600) < 500;
   const { ctx, w, h } = fitCanvas(canvas, narrow ? 0.72 : 0.33);
-  const m = { l: 58, r: 16, t: 28, b: 42 };
+  ctx.font = FONT;
+  const legend = layoutLegend(ctx, series, narrow ? 8 : 58, w - 8);
+  const m = { l: 58, r: 16, t: 14 + 18 * legend.rows, b: 42 };
   const pw = w - m.l - m.r, ph = h - m.t - m.b;
   const xMax = Math.max(axes.xMax, 1);
   const X = (x) => m.l + (x / xMax) * pw;
@@ -65,17 +67,28 @@ export function lineChart(canvas, series, axes) {
     ctx.stroke();
   }
   ctx.restore();
-  // legend, top left above the plot
-  let lx = m.l;
+  // legend, above the plot, wrapped to the width
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
-  for (const s of series) {
+  for (const { s, x, row } of legend.items) {
+    const y = 12 + 18 * row;
     ctx.fillStyle = s.color;
-    ctx.fillRect(lx, 11, 14, 4);
+    ctx.fillRect(x, y - 2, 14, 4);
     ctx.fillStyle = '#1d2330';
-    ctx.fillText(s.label, lx + 19, 13);
-    lx += ctx.measureText(s.label).width + 40;
+    ctx.fillText(s.label, x + 19, y);
   }
+}
+
+function layoutLegend(ctx, series, left, right) {
+  const items = [];
+  let x = left, row = 0;
+  for (const s of series) {
+    const width = ctx.measureText(s.label).width + 19;
+    if (x > left && x + width > right) { x = left; row++; }
+    items.push({ s, x, row });
+    x += width + 24;
+  }
+  return { items, rows: row + 1 };
 }
 
 // Round tick values 0..max, about `count` of them.
