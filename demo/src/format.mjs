@@ -29,10 +29,8 @@ export function nested(t) {
 
 // A duration in ms with a unit that keeps 3 significant digits.
 export function duration(ms) {
-  if (ms < 1e-3) return `${(ms * 1e6).toPrecision(3)} ns`;
-  if (ms < 1) return `${(ms * 1e3).toPrecision(3)} µs`;
-  if (ms < 1e3) return `${ms.toPrecision(3)} ms`;
-  return `${(ms / 1e3).toPrecision(3)} s`;
+  const [scale, unit] = ms * 1e6 < 999.5 ? [1e6, 'ns'] : ms * 1e3 < 999.5 ? [1e3, 'µs'] : ms < 999.5 ? [1, 'ms'] : [1e-3, 's'];
+  return `${Number((ms * scale).toPrecision(3))} ${unit}`;
 }
 
 export const $ = (id) => document.getElementById(id);

@@ -35,8 +35,7 @@ function cos64(a, b) {
 function watch(page, label) {
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
-  page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') errors.push(`worker: ${m.text()}`); }));
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));  // (worker console messages arrive here too)
   return async () => {
     const rejections = await page.evaluate(() => window.cossimDemo?.errors ?? ['no cossimDemo']);
     const all = [...errors, ...rejections.map((r) => `unhandled rejection: ${r}`)];
