@@ -120,13 +120,21 @@ export function initExplorer(cossim, state) {
 
   // Client coordinates -> [row, column] (or null outside the cells).
   const cellAt = (ev) => {
-    const box = canvas.getBoundingClientRect();
-    const scale = SIZE / box.width;
-    const x = (ev.clientX - box.left) * scale - OFFSET, y = (ev.clientY - box.top) * scale - OFFSET;
+    const box = canvas.getBoundingClientRect();  // border box; the drawing fills the content box
+    const scale = SIZE / canvas.clientWidth;
+    const x = (ev.clientX - box.left - canvas.clientLeft) * scale - OFFSET;
+    const y = (ev.clientY - box.top - canvas.clientTop) * scale - OFFSET;
     const i = Math.floor(y / CELL), j = Math.floor(x / CELL);
     return i >= 0 && i < N && j >= 0 && j < N ? [i, j] : null;
   };
   canvas.addEventListener('click', (ev) => { const c = cellAt(ev); if (c) select(c[0]); });
+  canvas.tabIndex = 0;  // arrow keys move the selected row
+  canvas.addEventListener('keydown', (ev) => {
+    const step = { ArrowUp: -1, ArrowDown: 1, PageUp: -10, PageDown: 10 }[ev.key];
+    if (step === undefined) return;
+    ev.preventDefault();
+    select(Math.min(N - 1, Math.max(0, row + step)));
+  });
   canvas.addEventListener('mousemove', (ev) => {
     const c = cellAt(ev);
     $('ex-hover').textContent = c

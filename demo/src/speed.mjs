@@ -89,6 +89,7 @@ export function initSpeed(state, pageBackend) {
             ratios[c.id] = ratio;
             val.append(el('span', { class: 'ratio' }, c.id === 'cossim-simd' ? ' · 1×' : ` · ${ratio.toFixed(ratio < 10 ? 2 : 1)}×`));
           }
+          if (w.rows > 1) val.append(el('span', { class: 'ratio' }, ` · ${(w.bytes / r.ms / 1e6).toFixed(1)} GB/s`));
           if (js && c.id !== 'js') {
             const err = Math.max(...r.checks.map((v, i) => Math.abs(v - js.checks[i])));
             r.maxAbsDiff = err;
@@ -103,7 +104,7 @@ export function initSpeed(state, pageBackend) {
       bars.append(el('div', { class: 'axis-note' }, el('span', {}, '0'), el('span', {}, `time per call → ${duration(max)}`)));
       box.append(el('div', { class: 'bench' },
         el('h3', {}, w.title),
-        el('p', { class: 'sub' }, `${w.what}; median of ${w.samples}${w.inner > 1 ? ` × ${w.inner} calls` : ''}. Ratio = time ÷ cossim SIMD128's (lower is faster).`),
+        el('p', { class: 'sub' }, `${w.what}; median of ${w.samples}${w.inner > 1 ? ` × ${w.inner} calls` : ''}. Ratio = time ÷ cossim SIMD128's (lower is faster); GB/s = input bytes read per second.`),
         bars));
     }
     const info = Object.values(state.speed.info);

@@ -50,6 +50,7 @@ export function initTraining(cossim, state) {
     publish(); draw();
     $('tr-loss').textContent = '–'; $('tr-metric').textContent = '–'; $('tr-rate').textContent = '–';
     $('tr-cossim-time').textContent = '–';
+    $('tr-summary').textContent = 'Press Start: W begins random, so cos ≈ 0 (1 − cos ≈ 1).';
   }
 
   function trainStep() {
@@ -116,7 +117,9 @@ export function initTraining(cossim, state) {
       $('tr-loss').textContent = last.toFixed(4);
       $('tr-metric').textContent = state.train.metric.toFixed(4);
       $('tr-cossim-time').textContent = duration(cossimMs / step);
-      $('tr-loss').title = `1 + loss fell ${((1 + first) / (1 + last)).toFixed(1)}× since step 1`;
+      const at = Math.min(300, losses.length);
+      $('tr-summary').textContent = `1 − cos: ${(1 + first).toFixed(3)} at step 1 → ${(1 + losses[at - 1]).toPrecision(2)} at step ${at}` +
+        ` (${((1 + first) / (1 + losses[at - 1])).toFixed(0)}× lower) → ${(1 + last).toPrecision(2)} now; the noise in Y sets the floor.`;
     }
     if (state.train.stepsPerSecond) $('tr-rate').textContent = Math.round(state.train.stepsPerSecond).toLocaleString('en');
   }

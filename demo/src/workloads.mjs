@@ -6,12 +6,12 @@ export const D = 768;
 export function plan(quick) {
   return [
     { id: 'pair', title: 'One pair, d = 768', what: 'cos of two 768-d vectors (per call)',
-      rows: 1, samples: quick ? 5 : 9, inner: quick ? 200 : 2000 },
+      bytes: 2 * 768 * 4, rows: 1, samples: quick ? 5 : 9, inner: quick ? 200 : 2000 },
     { id: 'batch', title: 'Mean loss, [4096, 768] × [4096, 768]', what: "CosineSimilarity().call(yTrue, yPred), reduction 'auto'",
-      rows: 4096, samples: quick ? 5 : 15, inner: 1 },
+      bytes: 2 * 4096 * 768 * 4, rows: 4096, samples: quick ? 5 : 15, inner: 1 },
     { id: 'query', title: `One query vs [${quick ? '10,000' : '100,000'}, 768]`,
       what: `+cos of a query against every row of a ${quick ? '31' : '307'} MB table`,
-      rows: quick ? 10000 : 100000, samples: quick ? 3 : 5, inner: 1 },
+      bytes: (quick ? 10000 : 100000) * 768 * 4, rows: quick ? 10000 : 100000, samples: quick ? 3 : 5, inner: 1 },
   ];
 }
 

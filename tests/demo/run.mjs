@@ -157,19 +157,24 @@ async function explorer(page, label) {
     return ex;
   };
   const ex = await verify('noise 1');
-  // Click row 123 on the canvas.
-  const row = 123;
-  const width = await page.$eval('#ex-canvas', (c) => c.getBoundingClientRect().width);
+  // Click rows on the canvas (the first and the last, then 123, whose neighbours are checked).
+  const width = await page.$eval('#ex-canvas', (c) => c.clientWidth);  // the content box, as Playwright's position
   const { offset, cell, size } = await page.evaluate(() => window.cossimDemo.explorer.layout);
   const scale = width / size;  // CSS px per backing-store px
-  await page.locator('#ex-canvas').click({ position: { x: (offset + 40 * cell) * scale, y: (offset + (row + 0.5) * cell) * scale } });
-  const top = await page.evaluate(() => window.cossimDemo.explorer.topK);
-  const firstCell = await page.textContent('#ex-topk tbody tr:first-child td:nth-child(2)');
-  check(top.row === row && top.indices[0] === row && firstCell === String(row) && near(top.values[0], 1, 1e-6),
-    `[${label}] clicked row ${top.row}: top-k starts with itself (${top.indices.slice(0, 4).join(', ')}…, cos ${top.values[0]})`);
+  let top;
+  for (const row of [0, ex.n - 1, 123]) {
+    await page.locator('#ex-canvas').click({ position: { x: (offset + 40 * cell) * scale, y: (offset + (row + 0.5) * cell) * scale } });
+    top = await page.evaluate(() => window.cossimDemo.explorer.topK);
+    const firstCell = await page.textContent('#ex-topk tbody tr:first-child td:nth-child(2)');
+    check(top.row === row && top.indices[0] === row && firstCell === String(row) && near(top.values[0], 1, 1e-6),
+      `[${label}] clicked row ${top.row} (wanted ${row}): top-k starts with itself (${top.indices.slice(0, 4).join(', ')}…, cos ${top.values[0]})`);
+  }
+  const row = top.row;
   const sameCluster = top.indices.every((j) => ex.cluster[j] === ex.cluster[row]);
   const desc = top.values.every((v, i) => i === 0 || v <= top.values[i - 1]);
-  check(sameCluster && desc, `[${label}] top-k: descending and all in the row's cluster ${ex.cluster[row]}`);
+  check(sameCluster && desc, `[${label}] top-k of row ${row}: descending and all in its cluster ${ex.cluster[row]}`);
+  // Every top-k score equals the matrix entry (pairwise and topK agree).
+  check(top.indices.every((j, i) => near(top.values[i], ex.S[row * ex.n + j], 1e-6)), `[${label}] top-k scores equal the pairwise entries`);
   // The slider: more noise, weaker in-cluster similarity; the diagonal stays the maximum.
   const within = (S, n, cl) => { let s = 0, c = 0; for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && cl[i] === cl[j]) { s += S[i * n + j]; c++; } return s / c; };
   await page.fill('#ex-noise', '2.5');
@@ -238,7 +243,11 @@ try {
     check(b === 'scalar' && (await page.textContent('#backend')) === 'scalar', `[scalar] ?backend=scalar runs the scalar build (${b})`);
     await playground(page, 'scalar');
     await training(page, 'scalar');
+    // Clicks at desktop width: at 390 px a heatmap row is about one CSS pixel tall.
+    await page.setViewportSize(desktop);
     await explorer(page, 'scalar');
+    await page.setViewportSize(narrow);
+    await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, 'narrow-390-scalar.png'), fullPage: true });
     await finish();
     await page.close();
