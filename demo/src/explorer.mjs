@@ -28,7 +28,7 @@ function makeVectors(sigma) {
 // One untimed call (the first runs in V8's baseline wasm compiler and may grow the memory), then
 // fn repeatedly for at least `budget` ms (timer resolution in a page that is not cross-origin
 // isolated is ~0.1 ms); returns [its result, mean ms per call].
-function timed(fn, budget = 25) {
+function timed(fn, budget = 15) {
   let result = fn(), n = 0;
   const t0 = performance.now();
   let t;
@@ -141,7 +141,14 @@ export function initExplorer(cossim, state) {
       ? `row ${c[0]} (cluster ${data.cluster[c[0]]}) · column ${c[1]} (cluster ${data.cluster[c[1]]}) · cos = ${S[c[0] * N + c[1]].toFixed(4)}`
       : '\u00a0';
   });
-  $('ex-noise').addEventListener('input', compute);
+  // Slider drags fire many input events: recompute at most once per frame.
+  let pending = false;
+  $('ex-noise').addEventListener('input', () => {
+    $('ex-noise-val').textContent = Number($('ex-noise').value).toFixed(2);
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; compute(); });
+  });
   compute();
 }
 

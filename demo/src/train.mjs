@@ -30,6 +30,13 @@ function matmul(A, B, out, rows, aOffset = 0) {
   }
 }
 
+// At most about `max` evenly spaced points of `points`.
+function thin(points, max) {
+  if (points.length <= max) return points;
+  const k = Math.ceil(points.length / max);
+  return points.filter((_, i) => i % k === 0);
+}
+
 export function initTraining(cossim, state) {
   const { CosineSimilarity, metrics } = cossim;
   const loss = new CosineSimilarity({ axis: -1 });      // reduction 'auto': the batch mean of −cos
@@ -37,7 +44,10 @@ export function initTraining(cossim, state) {
   const { X, Y } = makeData();
   const P = new Float32Array(BATCH * D);
   const dW = new Float32Array(D * D);
-  let W, m, v, step, losses, epochs, running = false, cossimMs, rateWindow, lr;
+  // `early` keeps the first EARLY losses exactly; `curve` keeps [step, loss] points for the plot,
+  // halved whenever it passes CURVE_MAX so that a long run stays small.
+  const EARLY = 1000, CURVE_MAX = 4000;
+  let W, m, v, step, early, curve, curveStride, last, epochs, running = false, cossimMs, rateWindow, lr;
   $('tr-dims').textContent = `${D}×${D}; ${N} pairs of ${D}-d embeddings, batches of ${BATCH}`;
 
   function reset() {
@@ -45,7 +55,7 @@ export function initTraining(cossim, state) {
     W = new Float32Array(D * D);
     for (let i = 0; i < W.length; i++) W[i] = r.normal() / Math.sqrt(D);
     m = new Float64Array(D * D); v = new Float64Array(D * D);
-    step = 0; losses = []; epochs = []; cossimMs = 0; rateWindow = [];
+    step = 0; early = []; curve = []; curveStride = 1; last = undefined; epochs = []; cossimMs = 0; rateWindow = [];
     metric.resetState();
     publish(); draw();
     $('tr-loss').textContent = '–'; $('tr-metric').textContent = '–'; $('tr-rate').textContent = '–';
@@ -80,7 +90,13 @@ export function initTraining(cossim, state) {
       v[i] = b2 * v[i] + (1 - b2) * dW[i] * dW[i];
       W[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
     }
-    losses.push(value);
+    last = value;
+    if (early.length < EARLY) early.push(value);
+    if ((step - 1) % curveStride === 0) curve.push([step, 1 + value]);
+    if (curve.length > CURVE_MAX) {
+      curve = curve.filter((_, i) => i % 2 === 0);
+      curveStride *= 2;
+    }
     if (step % STEPS_PER_EPOCH === 0) {
       epochs.push([step, metric.result()]);
       metric.resetState();
@@ -103,11 +119,10 @@ export function initTraining(cossim, state) {
   }
 
   function publish() {
-    const last = losses.at(-1);
-    const first = losses[0];
+    const first = early[0];
     state.train = {
       ...(state.train ?? {}),
-      step, running, losses: losses.slice(), epochMetric: epochs.map(([, y]) => y),
+      step, running, losses: early.slice(), lastLoss: last, epochMetric: epochs.slice(-50).map(([, y]) => y),
       metric: metric.getState().count > 0 ? metric.result() : (epochs.at(-1)?.[1] ?? null),
       cossimMsPerStep: step ? cossimMs / step : null,
     };
@@ -117,21 +132,18 @@ export function initTraining(cossim, state) {
       $('tr-loss').textContent = last.toFixed(4);
       $('tr-metric').textContent = state.train.metric.toFixed(4);
       $('tr-cossim-time').textContent = duration(cossimMs / step);
-      const at = Math.min(300, losses.length);
-      $('tr-summary').textContent = `1 − cos: ${(1 + first).toFixed(3)} at step 1 → ${(1 + losses[at - 1]).toPrecision(2)} at step ${at}` +
-        ` (${((1 + first) / (1 + losses[at - 1])).toFixed(0)}× lower) → ${(1 + last).toPrecision(2)} now; the noise in Y sets the floor.`;
+      const at = Math.min(300, early.length);
+      $('tr-summary').textContent = `1 − cos: ${(1 + first).toFixed(3)} at step 1 → ${(1 + early[at - 1]).toPrecision(2)} at step ${at}` +
+        ` (${((1 + first) / (1 + early[at - 1])).toFixed(0)}× lower) → ${(1 + last).toPrecision(2)} now; the noise in Y sets the floor.`;
     }
     if (state.train.stepsPerSecond) $('tr-rate').textContent = Math.round(state.train.stepsPerSecond).toLocaleString('en');
   }
 
   function draw() {
-    const stride = Math.max(1, Math.ceil(losses.length / 1500));
-    const pts = [];
-    for (let i = 0; i < losses.length; i += stride) pts.push([i + 1, 1 + losses[i]]);
     // 1 − cos on a log scale: the loss is −cos, so 1 + loss; the metric is +cos, so 1 − metric.
     lineChart($('tr-canvas'), [
-      { label: '1 + loss  (loss = −cos, each batch)', color: '#2f5bd3', points: pts },
-      { label: '1 − metric  (metric = mean +cos over an epoch)', color: '#d9572b', points: epochs.map(([x, y]) => [x, 1 - y]) },
+      { label: '1 + loss  (loss = −cos, each batch)', color: '#2f5bd3', points: curve },
+      { label: '1 − metric  (metric = mean +cos over an epoch)', color: '#d9572b', points: thin(epochs, 2000).map(([x, y]) => [x, 1 - y]) },
     ], { xLabel: 'training step', yLabel: '1 − cos  (log scale)', xMax: Math.max(500, step), yMin: 1e-3, yMax: 2, yLog: true,
       yTicks: [0.001, 0.01, 0.1, 1] });
   }

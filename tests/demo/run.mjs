@@ -178,12 +178,14 @@ async function explorer(page, label) {
   // The slider: more noise, weaker in-cluster similarity; the diagonal stays the maximum.
   const within = (S, n, cl) => { let s = 0, c = 0; for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && cl[i] === cl[j]) { s += S[i * n + j]; c++; } return s / c; };
   await page.fill('#ex-noise', '2.5');
+  await page.waitForFunction(() => window.cossimDemo.explorer.sigma === 2.5);  // recomputed on the next frame
   const noisy = await verify('noise 2.5');
   const w1 = within(ex.S, ex.n, ex.cluster), w2 = within(noisy.S, noisy.n, noisy.cluster);
   check(w2 < w1, `[${label}] noise slider: mean in-cluster cos ${w1.toFixed(3)} → ${w2.toFixed(3)}`);
   const times = await page.evaluate(() => [document.getElementById('ex-pairwise-time').textContent, document.getElementById('ex-topk-time').textContent]);
   check(/\d/.test(times[0]) && /\d/.test(times[1]), `[${label}] call times shown: pairwise ${times[0]}; topK ${times[1]}`);
   await page.fill('#ex-noise', '1');
+  await page.waitForFunction(() => window.cossimDemo.explorer.sigma === 1);
 }
 
 async function speed(page, label) {
