@@ -12,7 +12,9 @@ export function initSpeed(state, pageBackend) {
   const workloads = plan(quick);
   state.speed = { done: false, running: false, results: {}, ratios: {}, info: {}, errors: [] };
   $('sp-note').textContent = (quick ? 'Quick mode (?quick): fewer repetitions and a 10,000-row table. ' : '') +
-    'TF.js is given its best path: results read outside tf.tidy, the table pre-normalised once before timing. ' +
+    'cossim reads heap tensors from alloc(), filled once (no copy per call). ' +
+    'TF.js is given its best path: results read outside tf.tidy, the table pre-normalised once before timing; ' +
+    'it runs without threads, as on any page that is not cross-origin isolated. ' +
     `The page itself runs the ${pageBackend ?? 'automatically chosen'} build; the benchmark always runs both.`;
 
   async function run() {
