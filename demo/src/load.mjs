@@ -13,7 +13,8 @@ export function backendFromQuery(search) {
 }
 
 // Loads the package and its WebAssembly; resolves to the module namespace (what `import * as
-// cossim from 'cossim'` gives).
+// cossim from 'cossim'` gives). Every panel needs the whole API (gradients, pairwise, topK): any
+// ready() option that packaging adds for those belongs in this call.
 export async function loadCossim(backend) {
   const cossim = await import(ENTRY);
   await cossim.ready({ backend });
