@@ -85,6 +85,7 @@ export function initSpeed(state, pageBackend) {
         bars.append(track);
         const val = el('div', { class: 'val' });
         if (r) {
+          val.title = `median ${duration(r.ms)}, fastest sample ${duration(r.min)} (of ${w.samples})`;
           val.append(duration(r.ms));
           if (ref) {
             const ratio = r.ms / ref.ms;
