@@ -52,6 +52,10 @@ step('bench: smoke run (every workload once, tiny sizes)', () =>
   run(process.execPath, [path.join('bench', 'run.mjs'), '--smoke']));
 step('browser: headless Chromium (both builds)', () =>
   run(process.execPath, [path.join('tests', 'browser', 'run.mjs')]));
+// The demo page (demo/): four panels driven in headless Chromium, numbers checked, the scalar build
+// forced once; screenshots in test-results/demo/ (about 20 s).
+step('demo: the four panels in headless Chromium', () =>
+  run(process.execPath, [path.join('tests', 'demo', 'run.mjs')]));
 step('examples: demo/examples.mjs', () => run(process.execPath, [path.join('demo', 'examples.mjs')]));
 
 console.log('\nSummary:');
