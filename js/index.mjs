@@ -7,7 +7,7 @@ import { alloc, bindHeap, HeapTensor } from './heap.mjs';
 import { bindSimilarity, similarity } from './similarity.mjs';
 import { bindSearch, pairwise, topK } from './search.mjs';
 export { metrics } from './metrics.mjs';
-export { tfjsLoss } from './tfjs.mjs';
+export { tfjsLoss, tfjsMetric } from './tfjs.mjs';
 
 export { tensor } from './tensor.mjs';
 export { CosineSimilarity, Reduction, alloc, HeapTensor, similarity, pairwise, topK };
