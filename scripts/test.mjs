@@ -52,6 +52,9 @@ step('bench: smoke run (every workload once, tiny sizes)', () =>
   run(process.execPath, [path.join('bench', 'run.mjs'), '--smoke']));
 step('browser: headless Chromium (both builds)', () =>
   run(process.execPath, [path.join('tests', 'browser', 'run.mjs')]));
+// TF.js training in Chromium (cpu and wasm backends), with TF.js bundled from node_modules.
+step('tfjs-browser: TF.js training in headless Chromium', () =>
+  run(process.execPath, [path.join('tests', 'tfjs-browser', 'run.mjs')]));
 step('examples: demo/examples.mjs', () => run(process.execPath, [path.join('demo', 'examples.mjs')]));
 
 console.log('\nSummary:');
