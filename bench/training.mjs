@@ -150,6 +150,22 @@ for (const backend of ['cpu', 'wasm']) {
     tf.dispose(ts);
     return dt;
   }, iters);
+  // The loss alone, forward and backward (d loss / d y_pred, as fit's step needs it), per loss,
+  // interleaved.
+  const [lt, lp] = fresh();
+  const lossOnly = Object.fromEntries(keys.map((k) => [k, []]));
+  const lossFns = Object.fromEntries(keys.map((k) => [k, LOSSES[k]()]));
+  const gradOf = Object.fromEntries(keys.map((k) => [k, tf.grad((p) => tf.mean(lossFns[k](lt, p)))]));
+  for (let i = 0; i < 3 + iters / 4; i++) {
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[(i + j) % keys.length];
+      const t0 = performance.now();
+      tf.tidy(() => gradOf[k](lp).dataSync());
+      if (i >= 3) lossOnly[k].push(performance.now() - t0);
+    }
+  }
+  tf.dispose([lt, lp]);
+  const lossMs = Object.fromEntries(keys.map((k) => [k, median(lossOnly[k])]));
   const loss = new cossim.CosineSimilarity();
   const yt = { data: data.y.subarray(0, BATCH * D_OUT), shape: [BATCH, D_OUT] };
   const yp = { data: data.y.subarray(BATCH * D_OUT, 2 * BATCH * D_OUT), shape: [BATCH, D_OUT] };
@@ -169,6 +185,7 @@ for (const backend of ['cpu', 'wasm']) {
     ratio: { composedOverCossim: med.composed / med.cossim, proximityOverCossim: med.cosineProximity / med.cossim },
     cpuRatio: { composedOverCossim: cpuMed.composed / cpuMed.cossim, proximityOverCossim: cpuMed.cosineProximity / cpuMed.cossim },
     perStepMs: { readBackDataSync: readSync, readBackData: readAsync, coreValueAndGradient: core },
+    lossForwardBackwardMs: lossMs,
   });
   log(`${backend}: ${keys.map((k) => `${k} ${med[k].toFixed(3)} ms/step`).join(', ')}; ` +
     `read-back ${(readSync * 1000).toFixed(1)} µs (data(): ${(readAsync * 1000).toFixed(1)} µs), core ${(core * 1000).toFixed(1)} µs; ` +
@@ -204,6 +221,12 @@ const md = [
   ...results.flatMap((r) => Object.keys(LOSSES).map((k) => `| ${r.backend} | ${NAMES[k]} | ${fmt(r.stepMs[k])} | ${fmt(r.stepCpuMs[k])} | ${
     k === 'cossim' ? [r.ratio.composedOverCossim, r.ratio.proximityOverCossim, r.cpuRatio.composedOverCossim, r.cpuRatio.proximityOverCossim]
       .map((v) => `${v.toFixed(2)}×`).join(' | ') : ' | | | '} |`)),
+  '',
+  `The loss alone, forward and backward (tf.grad of the mean loss w.r.t. y_pred [${BATCH},${D_OUT}], read with dataSync), interleaved, medians:`,
+  '',
+  '| backend | cossim tfjsLoss | composed from TF.js ops | cosineProximity | composed / cossim | cosineProximity / cossim |',
+  '|---|---|---|---|---|---|',
+  ...results.map((r) => { const l = r.lossForwardBackwardMs; return `| ${r.backend} | ${fmt(l.cossim)} | ${fmt(l.composed)} | ${fmt(l.cosineProximity)} | ${(l.composed / l.cossim).toFixed(2)}× | ${(l.cosineProximity / l.cossim).toFixed(2)}× |`; }),
   '',
   `| backend | read-back of y_true + y_pred [${BATCH},${D_OUT}] (dataSync) | the same with await data() | cossim core call (value + both gradients) |`,
   '|---|---|---|---|',
