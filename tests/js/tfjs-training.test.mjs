@@ -188,7 +188,19 @@ for (const backend of ['cpu', 'wasm']) {
 
     const models = [makeModel(init), makeModel(init), makeModel(init)];
     const before = tf.memory().numTensors;
-    const h1 = await train(models[0], (xb, yb, wb, m) => lossFn(yb, m.apply(xb), wb));
+    // As README shows it: Keras's weighted metric (Σ w·cos / Σ w) kept by cossim's streaming
+    // metric inside the step, checked against the same sums from the composed formula.
+    const metric = new cossim.metrics.CosineSimilarity();
+    let [sumWC, sumW] = [0, 0];
+    const h1 = await train(models[0], (xb, yb, wb, m) => {
+      const p = m.apply(xb);
+      metric.updateState(yb, p, wb);
+      const [c, wv] = [cosines(yb, p).dataSync(), wb.dataSync()];
+      c.forEach((v, i) => { sumWC += wv[i] * v; sumW += wv[i]; });
+      return lossFn(yb, p, wb);
+    });
+    assert.ok(Math.abs(metric.result() - sumWC / sumW) <= TOL_METRIC,
+      `weighted metric ${metric.result()} vs Σw·cos/Σw ${sumWC / sumW} (seed ${seed + 1})`);
     const h2 = await train(models[1], (xb, yb, wb, m) => composedWeighted(yb, m.apply(xb), wb));
     // reduction 'none', weighted by the caller: per-sample upstream gradients w_i / n
     const h3 = await train(models[2], (xb, yb, wb, m) => tf.div(tf.sum(tf.mul(lossNone(yb, m.apply(xb)), wb)), wb.size));
