@@ -3,11 +3,11 @@
 // tfjsLoss(tf, options) -> (yTrue, yPred, sampleWeight?) => tf.Tensor, the Keras loss, whose value
 // and gradients come from ONE call into cossim's core per training step: the forward function
 // asks the core for the value and the gradients at once (upstream gradient = ones) and keeps the
-// gradients as plain arrays; the backward function only rescales them by TF.js's upstream dy, on
-// the TF.js backend, without reading anything back. The one exception is a non-scalar output
-// (reduction 'none') whose upstream dy is not uniform: its gradient is then computed by a second
-// core call with that dy (exact, and the only correct way without repeating the core's shape
-// rules here).
+// gradients as plain arrays; the backward function reads TF.js's upstream dy (one number for a
+// reduced loss: cheaper than a broadcast multiply on the cpu backend) and rescales them. The one
+// exception is a non-scalar output (reduction 'none') whose upstream dy is not uniform: its
+// gradient is then computed by a second core call with that dy (exact, and the only correct way
+// without repeating the core's shape rules here).
 //
 // tfjsMetric(tf, options) -> (yTrue, yPred) => tf.Tensor of +cos per sample, for
 // model.compile({ metrics: [...] }); its function name is the metric's name ('cosine_similarity'),
@@ -15,7 +15,8 @@
 //
 // Read-back: TF.js calls losses and metrics synchronously (fit, minimize, grads), so their inputs
 // are read with dataSync(): free on the cpu backend (its own array), a copy out of TF.js's heap on
-// wasm, a blocking GPU read on webgl. Nothing else is read back per step.
+// wasm, a blocking GPU read on webgl. Besides them only dy is read back (one number per step for
+// a reduced loss).
 import { CosineSimilarity } from './losses.mjs';
 import { metrics } from './metrics.mjs';
 import { describe } from './tensor.mjs';
@@ -37,6 +38,15 @@ function checkTensor(tf, x, what) {
 const read = (x) => ({ data: x.dataSync(), shape: x.shape });
 
 const toTf = (tf, r) => (typeof r === 'number' ? tf.scalar(r) : tf.tensor(r.data, r.shape, 'float32'));
+
+// g · c as { data, shape } (g itself for c = 1); the products rounded to g's precision, as a
+// float32 multiply on the TF.js backend would round them.
+function scaled(g, c) {
+  if (c === 1) return g;
+  const data = new g.data.constructor(g.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = g.data[i] * c;
+  return { data, shape: g.shape };
+}
 
 // The same value at every position (NaN never matches, so it takes the exact path).
 function uniformValue(data) {
@@ -70,19 +80,18 @@ export function tfjsLoss(tf, options) {
       return {
         value: toTf(tf, value),
         gradFunc: (dy) => {
-          let scale;
+          let c;
           if (scalarOut || dy.size === 1) {
-            scale = dy.rank === 0 ? dy : tf.reshape(dy, []);
+            c = dy.dataSync()[0];  // one number: cheaper than a broadcast multiply on the backend
           } else {
             const up = dy.dataSync();
-            const c = uniformValue(up);
+            c = uniformValue(up);
             if (c === undefined) {
               const exact = loss.valueAndGradient(tIn, pIn, w, { wrt: 'both', dy: { data: up, shape: dy.shape } }).gradient;
               return [toTf(tf, exact.yTrue), toTf(tf, exact.yPred)];
             }
-            scale = tf.scalar(c);
           }
-          return [tf.mul(scale, toTf(tf, gradient.yTrue)), tf.mul(scale, toTf(tf, gradient.yPred))];
+          return [toTf(tf, scaled(gradient.yTrue, c)), toTf(tf, scaled(gradient.yPred, c))];
         },
       };
     });
