@@ -165,6 +165,27 @@ test('tfjsMetric: +cos per sample, named after the metric', async () => {
     closeValue(cossim.tfjsMetric(tf, { axis: 0 })(yt, yp).dataSync(),
       tf.sum(tf.mul(tf.mul(yt, tf.rsqrt(tf.maximum(tf.sum(tf.square(yt), 0, true), 1e-12))),
         tf.mul(yp, tf.rsqrt(tf.maximum(tf.sum(tf.square(yp), 0, true), 1e-12)))), 0).dataSync(), '+cos axis 0');
+    // Keras 3: x · minimum(rsqrt(Σx²), 1e7) (tiny rows clamped; no zero row: rsqrt(0) = ∞ · 0)
+    const k3n = (x) => tf.mul(x, tf.minimum(tf.rsqrt(tf.sum(tf.square(x), -1, true)), 1e7));
+    const yt3 = tf.tensor(batch(rng, [6, 5], -1, true), [6, 5]);
+    const yp3 = tf.tensor(batch(rng, [6, 5], -1, true).reverse(), [6, 5]);
+    closeValue(cossim.tfjsMetric(tf, { flavor: 'keras3' })(yt3, yp3).dataSync(),
+      tf.sum(tf.mul(k3n(yt3), k3n(yp3)), -1).dataSync(), '+cos keras3');
+    // dtype float64: computed in float64 (a float64 JS reference), returned as float32
+    const [td, pd] = [yt.dataSync(), yp.dataSync()];
+    const ref64 = Array.from({ length: 6 }, (_, i) => {
+      let [dot, st, sp] = [0, 0, 0];
+      for (let j = 0; j < 5; j++) {
+        const [a, b] = [td[i * 5 + j], pd[i * 5 + j]];
+        dot += a * b; st += a * a; sp += b * b;
+      }
+      return dot / (Math.sqrt(Math.max(st, 1e-12)) * Math.sqrt(Math.max(sp, 1e-12)));
+    });
+    const got64 = cossim.tfjsMetric(tf, { dtype: 'float64' })(yt, yp).dataSync();
+    // within half a float32 ulp (+ 1e-4 of it for the float64 sums' own rounding): the float64
+    // result rounded once, which a float32 computation would generally miss
+    got64.forEach((v, i) => assert.ok(Math.abs(v - ref64[i]) <= 2 ** -24 * Math.abs(ref64[i]) * 1.0001 + 1e-300,
+      `float64 metric [${i}]: ${v} vs ${ref64[i]} (seed ${seed + 200})`));
     // Keras 2.9's documentation example: [[0,1],[1,1]] vs [[1,0],[1,1]], axis 1 → mean 0.49999997
     const doc = cossim.tfjsMetric(tf, { axis: 1 })(tf.tensor([[0, 1], [1, 1]]), tf.tensor([[1, 0], [1, 1]]));
     closeValue(tf.mean(doc).dataSync(), [0.49999997], 'documentation example');
