@@ -6,7 +6,8 @@
 //     and the same with reduction 'none' and the weighting done by the caller (the backward path
 //     with a per-sample upstream gradient);
 //   - the metric's history equals the streaming mean of +cos (float64, from the composed formula);
-//   - tf.memory().numTensors is the same before and after each training.
+//   - tf.memory().numTensors is the same before and after each training;
+//   - one call into the core per training step (counted on the public API).
 // The targets include zero rows and tiny rows (sum of squares < ε).
 //
 // Tolerances (float32, stated): the two trainings differ per step by float32 rounding of the
@@ -240,4 +241,53 @@ test('fit history names the metric after its name option, and evaluate reports i
   assert.ok(Math.abs(loss.dataSync()[0] + want) <= TOL_METRIC, `evaluate loss: ${loss.dataSync()[0]} vs ${-want}`);
   tf.dispose([loss, cos, xs, ys]);
   model.dispose();
+});
+
+test('one core call per training step: fit and the custom loops count the calls into the core', async () => {
+  await useBackend(tf, 'cpu');
+  const { x, y, init, weights } = problem(seed + 3);
+  const xs = tf.tensor(x, [N, D_IN]);
+  const ys = tf.tensor(y, [N, D_OUT]);
+  const ws = tf.tensor(weights, [N]);
+  const proto = cossim.CosineSimilarity.prototype;
+  const original = { call: proto.call, valueAndGradient: proto.valueAndGradient };
+  const descriptors = Object.getOwnPropertyDescriptors(proto);
+  const count = { call: 0, valueAndGradient: 0 };
+  proto.call = function (...a) { count.call++; return original.call.apply(this, a); };
+  proto.valueAndGradient = function (...a) { count.valueAndGradient++; return original.valueAndGradient.apply(this, a); };
+  const steps = Math.ceil(N / BATCH);
+  const reset = () => { count.call = 0; count.valueAndGradient = 0; };
+  try {
+    const model = makeModel(init);
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: cossim.tfjsLoss(tf), metrics: [cossim.tfjsMetric(tf)] });
+    reset();
+    await model.fit(xs, ys, { epochs: 1, batchSize: BATCH, shuffle: false, verbose: 0 });
+    assert.deepEqual(count, { call: steps, valueAndGradient: steps }, `fit, ${steps} steps: one valueAndGradient (loss) and one call (metric) per step`);
+
+    const vars = model.trainableWeights.map((v) => v.read());
+    const optimizer = tf.train.sgd(0.1);
+    const loop = (lossOf) => {
+      reset();
+      for (let start = 0; start < N; start += BATCH) {
+        const size = Math.min(BATCH, N - start);
+        tf.tidy(() => {
+          const [xb, yb, wb] = [tf.slice(xs, [start, 0], [size, -1]), tf.slice(ys, [start, 0], [size, -1]), tf.slice(ws, [start], [size])];
+          optimizer.minimize(() => lossOf(yb, model.apply(xb), wb), false, vars);
+        });
+      }
+      return { ...count };
+    };
+    const weighted = cossim.tfjsLoss(tf);
+    assert.deepEqual(loop((yb, p, wb) => weighted(yb, p, wb)), { call: 0, valueAndGradient: steps }, 'weighted loop');
+    const none = cossim.tfjsLoss(tf, { reduction: 'none' });
+    assert.deepEqual(loop((yb, p) => tf.mean(none(yb, p))), { call: 0, valueAndGradient: steps }, "'none' under tf.mean");
+    assert.deepEqual(loop((yb, p, wb) => tf.sum(tf.mul(none(yb, p), wb))), { call: 0, valueAndGradient: 2 * steps },
+      "'none' with a per-sample upstream gradient: the second call");
+    optimizer.dispose();
+    model.optimizer.dispose();
+    model.dispose();
+  } finally {
+    for (const k of ['call', 'valueAndGradient']) Object.defineProperty(proto, k, descriptors[k]);
+    tf.dispose([xs, ys, ws]);
+  }
 });
