@@ -700,3 +700,11 @@ log(`wrote ${path.relative(process.cwd(), jsonPath)} and ${path.relative(process
 // In smoke mode (CI) a broken cossim path fails the run; peers' problems only warn.
 const cossimBroken = results.some((r) => r.error || r.contenders.some((c) => (c.role === 'cossim' || c.role === 'roofline' || c.role === 'baseline') && (c.error || !c.check?.ok)));
 process.exitCode = cossimBroken ? 1 : 0;
+
+// The TF.js training-step benchmark runs in its own process (it loads tfjs-layers and gradients).
+if (!only) {
+  const { spawnSync } = await import('node:child_process');
+  const training = spawnSync(process.execPath, [path.join(here, 'training.mjs'), ...(mode === 'full' ? [] : [`--${mode}`])],
+    { stdio: 'inherit' });
+  if (training.status !== 0) process.exitCode = 1;
+}

@@ -652,21 +652,38 @@ export declare function topK(query: TensorLike, table: TensorLike, k: number): T
 // TensorFlow.js
 // ---------------------------------------------------------------------------------------------
 
-/** The slice of the TensorFlow.js namespace that {@link tfjsLoss} uses. */
+/** The slice of the TensorFlow.js namespace that {@link tfjsLoss} and {@link tfjsMetric} use. */
 export interface TfLike {
   customGrad(f: (...args: any[]) => { value: any; gradFunc: (dy: any, saved: any[]) => any }): (...args: any[]) => any;
   scalar(value: number): any;
-  tensor(values: Float32Array | Float64Array, shape: number[]): any;
+  tensor(values: Float32Array | Float64Array, shape: number[], dtype?: string): any;
+  mul(a: any, b: any): any;
+  reshape(x: any, shape: number[]): any;
 }
 
 /**
- * A drop-in TensorFlow.js loss: `(yTrue, yPred) => tf.Tensor`, the Keras loss (-cos, reduced as
- * configured) with its gradients from cossim's core through `tf.customGrad`, for
- * `model.compile({ loss })` or `optimizer.minimize`. Pass your `tf` namespace; cossim does not
- * depend on TF.js.
- * @throws TypeError if `tf` has no `customGrad`; as {@link CosineSimilarity} for bad options.
+ * A drop-in TensorFlow.js loss: `(yTrue, yPred, sampleWeight?) => tf.Tensor`, the Keras loss (-cos,
+ * weighted and reduced as configured) for `model.compile({ loss })`, `optimizer.minimize` or
+ * `tf.variableGrads`. The value and both gradients come from one call into cossim's core per step
+ * (`tf.customGrad`); the backward pass scales them by the upstream gradient on the TF.js backend.
+ * `sampleWeight` (a number, a TF.js tensor or a tensor-like) is a constant: no gradient flows
+ * into it. Pass your `tf` namespace; cossim does not depend on TF.js. The function's `name` is the
+ * loss's name.
+ * @throws TypeError if `tf` is not the TF.js namespace or an input is not a TF.js tensor; as
+ *   {@link CosineSimilarity} for bad options or shapes.
  */
-export declare function tfjsLoss(tf: TfLike, options?: CosineSimilarityOptions): (yTrue: any, yPred: any) => any;
+export declare function tfjsLoss(tf: TfLike, options?: CosineSimilarityOptions): (yTrue: any, yPred: any, sampleWeight?: any) => any;
+
+/**
+ * A TensorFlow.js metric function for `model.compile({ metrics: [tfjsMetric(tf)] })`:
+ * `(yTrue, yPred) => tf.Tensor` of +cos per sample (the per-sample values Keras's
+ * `metrics.CosineSimilarity` averages). tfjs-layers takes their mean per batch and the
+ * batch-size-weighted mean over the epoch. Its function `name` is the metric's name
+ * (`'cosine_similarity'` by default), the key in `fit`'s history.
+ * @throws TypeError if `tf` is not the TF.js namespace; as {@link metrics.CosineSimilarity} for bad
+ *   options.
+ */
+export declare function tfjsMetric(tf: TfLike, options?: MetricOptions): (yTrue: any, yPred: any) => any;
 
 // ---------------------------------------------------------------------------------------------
 // Benchmark probes

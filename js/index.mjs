@@ -9,7 +9,7 @@ import { cosine } from './cosine.mjs';
 import { pairwise, topK } from './search.mjs';
 import { loadedNative, native, setNative } from './state.mjs';
 export { metrics } from './metrics.mjs';
-export { tfjsLoss } from './tfjs.mjs';
+export { tfjsLoss, tfjsMetric } from './tfjs.mjs';
 
 export { tensor } from './tensor.mjs';
 export { CosineSimilarity, Reduction, alloc, HeapTensor, cosine, similarity, pairwise, topK };

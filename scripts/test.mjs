@@ -56,6 +56,9 @@ step('browser: headless Chromium (both builds)', () =>
 // forced once; screenshots in test-results/demo/ (about 20 s).
 step('demo: the four panels in headless Chromium', () =>
   run(process.execPath, [path.join('tests', 'demo', 'run.mjs')]));
+// TF.js training in Chromium (cpu and wasm backends), with TF.js bundled from node_modules.
+step('tfjs-browser: TF.js training in headless Chromium', () =>
+  run(process.execPath, [path.join('tests', 'tfjs-browser', 'run.mjs')]));
 step('examples: demo/examples.mjs', () => run(process.execPath, [path.join('demo', 'examples.mjs')]));
 
 console.log('\nSummary:');

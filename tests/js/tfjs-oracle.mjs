@@ -38,6 +38,28 @@ export function loadTf() {
   return tfPromise;
 }
 
+let layersPromise = null;
+
+/**
+ * loadTf() plus the wasm backend and tfjs-layers (for sequential/compile/fit): resolves to
+ * { tf, tfl }. The two share one tfjs-core (the CommonJS build that both packages resolve to).
+ */
+export function loadTfLayers() {
+  layersPromise ??= (async () => {
+    const tf = await loadTf();
+    await import('@tensorflow/tfjs-backend-wasm');
+    const tfl = await import('@tensorflow/tfjs-layers');
+    return { tf, tfl };
+  })();
+  return layersPromise;
+}
+
+/** Switches TF.js to `name` ('cpu' | 'wasm') and waits until it is ready. */
+export async function useBackend(tf, name) {
+  if (!(await tf.setBackend(name))) throw new Error(`TF.js backend ${name} failed to initialise`);
+  await tf.ready();
+}
+
 const squeezeLast = (tf, x) => tf.reshape(x, x.shape.slice(0, -1));
 const expandLast = (tf, x) => tf.reshape(x, [...x.shape, 1]);
 
