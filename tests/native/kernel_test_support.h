@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <iomanip>
 #include <limits>
 #include <map>
@@ -269,6 +270,23 @@ T Draw(Distribution d, std::mt19937_64& rng) {
                                          : std::uniform_int_distribution<int>(-range, range)(rng);
   const double mantissa = 1.0 + std::uniform_real_distribution<double>(0.0, 1.0)(rng);
   return static_cast<T>(((rng() & 1) ? -1.0 : 1.0) * std::ldexp(mantissa, k));
+}
+
+inline const char* DistributionName(Distribution d) {
+  return d == Distribution::kUniform ? "uniform"
+         : d == Distribution::kHuge  ? "huge"
+                                     : "wide-exponent";
+}
+
+// Runs f(type tag, distribution) for every distribution (or those given) and both types.
+template <typename F>
+void ForEachDistributionAndType(F&& f, std::initializer_list<Distribution> distributions = {
+                                           Distribution::kUniform, Distribution::kWideExponent,
+                                           Distribution::kHuge}) {
+  for (Distribution d : distributions) {
+    SCOPED_TRACE(std::string("distribution ") + DistributionName(d));
+    ForEachType([&](auto tag) { f(tag, d); });
+  }
 }
 
 template <typename T>
