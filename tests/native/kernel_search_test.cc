@@ -47,9 +47,8 @@ template <typename T>
   if (!out.GuardsIntact()) return ::testing::AssertionFailure() << "wrote outside the tile";
   for (int r = 0; r < kTileA; ++r) {
     for (int c = 0; c < kTileB; ++c) {
-      const auto ref = cossim_test::ReferenceDot(pa[r], pb[c], n);
-      auto ok = cossim_test::Within<T>(k, "tile_dots", out.row()[r * kTileB + c], ref.value,
-                                       SumBound<T>(k, SumKind::kTileDots, n, ref.abs), ref.abs);
+      auto ok = DotWithin<T>(k, "tile_dots", SumKind::kTileDots, out.row()[r * kTileB + c], pa[r],
+                             pb[c], n);
       if (!ok) return ok << " (r=" << r << ", c=" << c << ")";
     }
   }
@@ -132,9 +131,7 @@ template <typename T>
   }
   for (std::size_t r = 0; r < rows; ++r) {
     const T* t = table + r * d;
-    const auto sq = cossim_test::ReferenceDot(t, t, d);
-    auto ok = cossim_test::Within<T>(k, "row_dots", ss.row()[r], sq.value,
-                                     SumBound<T>(k, SumKind::kRowDots, d, sq.abs), sq.abs);
+    auto ok = DotWithin<T>(k, "row_dots", SumKind::kRowDots, ss.row()[r], t, t, d);
     if (!ok) return ok << " (ss of row " << r << ")";
     for (int q = 0; q < kMaxQueryDots; ++q) {
       const double got = dots.row()[r * kMaxQueryDots + q];
@@ -144,9 +141,7 @@ template <typename T>
         }
         continue;
       }
-      const auto ref = cossim_test::ReferenceDot(queries[q], t, d);
-      ok = cossim_test::Within<T>(k, "row_dots", got, ref.value,
-                                  SumBound<T>(k, SumKind::kRowDots, d, ref.abs), ref.abs);
+      ok = DotWithin<T>(k, "row_dots", SumKind::kRowDots, got, queries[q], t, d);
       if (!ok) return ok << " (row " << r << ", query " << q << ")";
     }
   }

@@ -202,6 +202,14 @@ template <typename T>
   return ::testing::AssertionFailure() << os.str();
 }
 
+// got against dot(a, b) of the reference, within the kernel's bound (SumBound).
+template <typename T>
+::testing::AssertionResult DotWithin(const KernelSet& k, const char* kernel, SumKind kind,
+                                     double got, const T* a, const T* b, std::size_t n) {
+  const RefDot ref = ReferenceDot(a, b, n);
+  return Within<T>(k, kernel, got, ref.value, SumBound<T>(k, kind, n, ref.abs), ref.abs);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Buffers.
 
