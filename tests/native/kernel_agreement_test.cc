@@ -18,8 +18,7 @@
 namespace cossim {
 namespace {
 
-using cossim_test::Distribution;
-using cossim_test::ForEachType;
+using namespace cossim_test;  // the kernel tests' shared helpers
 
 class AgreementTest : public cossim_test::KernelSetTest {};
 

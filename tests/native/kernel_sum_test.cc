@@ -13,13 +13,7 @@
 namespace cossim {
 namespace {
 
-using cossim_test::Distribution;
-using cossim_test::ForEachType;
-using cossim_test::Guarded;
-using cossim_test::kGuard;
-using cossim_test::kMisalignments;
-using cossim_test::SumBound;
-using cossim_test::SumKind;
+using namespace cossim_test;  // the kernel tests' shared helpers
 
 class SumTest : public cossim_test::KernelSetTest {};
 
@@ -53,12 +47,9 @@ void Sweep(const KernelSet& k, Distribution dist) {
   }
 }
 
-TEST_P(SumTest, UniformMatchesLongDoubleReference) {
-  ForEachType([&](auto tag) { Sweep<decltype(tag)>(set(), Distribution::kUniform); });
-}
-
-TEST_P(SumTest, WideExponentMatchesLongDoubleReference) {
-  ForEachType([&](auto tag) { Sweep<decltype(tag)>(set(), Distribution::kWideExponent); });
+TEST_P(SumTest, RandomRowsMatchLongDoubleReference) {
+  ForEachDistributionAndType([&](auto tag, Distribution d) { Sweep<decltype(tag)>(set(), d); },
+                             {Distribution::kUniform, Distribution::kWideExponent});
 }
 
 // Values near FLT_MAX: f32 partial sums overflow; the set recomputes in double (finite result).

@@ -11,18 +11,21 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <iomanip>
 #include <limits>
 #include <map>
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -151,16 +154,24 @@ long double CosineBound(const KernelSet& k, std::size_t d, long double s, long d
   return (coef * (s + abs_c) + 6 * kV * abs_c) * second_order + 16 * kV;
 }
 
-// The largest |err| / bound and |err| / S seen per key, printed at exit when COSSIM_ERROR_LOG is
-// set (the measured-versus-bound figures of a report). Not an assertion.
+// The largest |err| / bound and |err| / S seen per set, type and kernel, printed at exit when
+// COSSIM_ERROR_LOG is set (the measured-versus-bound figures of a report). Not an assertion.
+// Keyed by the names' addresses (no allocation per check); merged by name when printed.
 struct ErrorLog {
   struct Entry {
     long double of_bound = 0, of_scale = 0;
   };
-  std::map<std::string, Entry> entries;
+  std::map<std::tuple<const char*, const char*, const char*>, Entry> entries;
   ~ErrorLog() {
     if (std::getenv("COSSIM_ERROR_LOG") == nullptr) return;
+    std::map<std::string, Entry> merged;
     for (const auto& [key, e] : entries) {
+      Entry& m =
+          merged[std::string(std::get<0>(key)) + "/" + std::get<1>(key) + "/" + std::get<2>(key)];
+      m.of_bound = std::max(m.of_bound, e.of_bound);
+      m.of_scale = std::max(m.of_scale, e.of_scale);
+    }
+    for (const auto& [key, e] : merged) {
       std::printf("error-log %-40s max err/bound %.3Lg  max err/S %.3Lg\n", key.c_str(), e.of_bound,
                   e.of_scale);
     }
@@ -181,8 +192,7 @@ template <typename T>
 ::testing::AssertionResult Within(const KernelSet& k, const char* kernel, double got,
                                   long double want, long double bound, long double scale) {
   const long double err = std::fabs(static_cast<long double>(got) - want);
-  ErrorLog::Entry& e =
-      ErrorLog::Get().entries[std::string(k.name) + "/" + TypeName<T>() + "/" + kernel];
+  ErrorLog::Entry& e = ErrorLog::Get().entries[{k.name, TypeName<T>(), kernel}];
   if (bound > 0 && err / bound > e.of_bound) e.of_bound = err / bound;
   if (scale > 0 && err / scale > e.of_scale) e.of_scale = err / scale;
   if (err <= bound) return ::testing::AssertionSuccess();  // false for NaN
@@ -190,6 +200,14 @@ template <typename T>
   os << std::setprecision(21) << kernel << ": got " << got << ", reference " << want << ", |err| "
      << err << " > bound " << bound << " (err / S = " << (scale > 0 ? err / scale : 0) << ")";
   return ::testing::AssertionFailure() << os.str();
+}
+
+// got against dot(a, b) of the reference, within the kernel's bound (SumBound).
+template <typename T>
+::testing::AssertionResult DotWithin(const KernelSet& k, const char* kernel, SumKind kind,
+                                     double got, const T* a, const T* b, std::size_t n) {
+  const RefDot ref = ReferenceDot(a, b, n);
+  return Within<T>(k, kernel, got, ref.value, SumBound<T>(k, kind, n, ref.abs), ref.abs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,6 +287,23 @@ T Draw(Distribution d, std::mt19937_64& rng) {
                                          : std::uniform_int_distribution<int>(-range, range)(rng);
   const double mantissa = 1.0 + std::uniform_real_distribution<double>(0.0, 1.0)(rng);
   return static_cast<T>(((rng() & 1) ? -1.0 : 1.0) * std::ldexp(mantissa, k));
+}
+
+inline const char* DistributionName(Distribution d) {
+  return d == Distribution::kUniform ? "uniform"
+         : d == Distribution::kHuge  ? "huge"
+                                     : "wide-exponent";
+}
+
+// Runs f(type tag, distribution) for every distribution (or those given) and both types.
+template <typename F>
+void ForEachDistributionAndType(F&& f, std::initializer_list<Distribution> distributions = {
+                                           Distribution::kUniform, Distribution::kWideExponent,
+                                           Distribution::kHuge}) {
+  for (Distribution d : distributions) {
+    SCOPED_TRACE(std::string("distribution ") + DistributionName(d));
+    ForEachType([&](auto tag) { f(tag, d); });
+  }
 }
 
 template <typename T>
