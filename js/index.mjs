@@ -16,10 +16,9 @@ export const losses = Object.freeze({ CosineSimilarity, cosineSimilarity });
 let native = null;
 
 // Loads the WebAssembly once (idempotent); every other call is synchronous after it resolves.
-// options: { backend: 'simd' | 'scalar' | 'auto', wasmBinary, locateFile }
+// options: { backend: 'simd' | 'scalar' | 'auto', full: boolean, wasmBinary, locateFile }
 export async function ready(options) {
-  if (native) return;
-  const { module, backend } = await load(options ?? {});
+  const { module, backend } = await load(options ?? {});  // checks a conflicting { full }
   if (!native) {
     native = new Native(module, backend);
     bindNative(native);

@@ -3,6 +3,8 @@
 // object, and copies the result out. Heap views are re-derived after every call that may grow
 // memory (growth detaches old views).
 
+import { missingPart } from './loader.mjs';  // [pack]
+
 const MAX_RANK = 32;
 const SLOT_WORDS = 2 + MAX_RANK;
 const W_DTYPE = 0;
@@ -91,6 +93,8 @@ export class Native {
   // staged into the heap and cast to `dtype` here, except heap tensors of that dtype, which are
   // passed by address. Throws the core's message on error.
   invoke(bound, method, tensors, dtype, wrt = 0, arg = undefined) {
+    // [pack] a method of the full module that this core module does not have (see loader.mjs).
+    if (typeof bound[method] !== 'function') throw missingPart(`${method}()`);
     const size = dtype === DTYPE_F64 ? 8 : 4;
     const dtypeName = DTYPE_NAMES[dtype];
     const count = tensors.length;

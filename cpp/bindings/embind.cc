@@ -11,8 +11,19 @@
 
 #include "cossim/cosine_similarity.h"
 #include "cossim/metric.h"
-#include "cossim/search.h"
 #include "io_block.h"
+
+// The core module (loss, similarity, metric) leaves out the search and gradient bindings, so that
+// the linker drops their code; the full module has both (CMakeLists.txt, ready({ full: true })).
+#ifndef COSSIM_WITH_SEARCH
+#define COSSIM_WITH_SEARCH 1
+#endif
+#ifndef COSSIM_WITH_GRADIENT
+#define COSSIM_WITH_GRADIENT 1
+#endif
+#if COSSIM_WITH_SEARCH
+#include "cossim/search.h"
+#endif
 
 namespace cossim {
 namespace binding {
@@ -26,7 +37,9 @@ Workspace g_workspace;
 std::string g_last_error;
 double g_metric_update[2];  // Δtotal, Δcount of the last metric() call
 Result g_result;
+#if COSSIM_WITH_SEARCH
 SearchWorkspace g_search_workspace;
+#endif
 
 int fail(const Status& status) {
   g_last_error = status.message();
@@ -35,7 +48,9 @@ int fail(const Status& status) {
 
 // Views live as long as the module so that their shapes reuse capacity across calls.
 TensorView g_views[4];
+#if COSSIM_WITH_GRADIENT
 GradientOutput g_grads;
+#endif
 
 const TensorView& view_of(Slot s, DType dtype) {
   const TensorSlot& slot = s == kDy ? g_io.dy : g_io.tensors[s];
@@ -83,6 +98,7 @@ class LossBinding {
                              &g_workspace, &g_result));
   }
 
+#if COSSIM_WITH_GRADIENT
   // The loss (as call()) and the gradients selected by the IoBlock's wrt bits.
   int gradient() const {
     const Status st = read_inputs();
@@ -103,6 +119,7 @@ class LossBinding {
     }
     return code;
   }
+#endif  // COSSIM_WITH_GRADIENT
 
   // The metric's state increments, written to metricUpdate() as two doubles.
   int metric() const {
@@ -166,6 +183,7 @@ std::uintptr_t stage(double bytes) {
   return reinterpret_cast<std::uintptr_t>(g_staging.data());
 }
 
+#if COSSIM_WITH_SEARCH
 // pairwise(a, b): IoBlock slots y_true = a [m,d], y_pred = b [n,d]; result [m,n] in `out`.
 int pairwise() {
   const DType dtype = g_io.dtype == 1 ? DType::kFloat64 : DType::kFloat32;
@@ -203,6 +221,7 @@ int top_k(double k) {
   g_io.out_indices = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(r.indices));
   return 0;
 }
+#endif  // COSSIM_WITH_SEARCH
 
 // Heap tensors (alloc() in JS): 16-byte aligned blocks the user fills in place; 0 on failure.
 std::uintptr_t alloc_bytes(double bytes) {
@@ -236,15 +255,21 @@ std::uintptr_t metric_update_address() { return reinterpret_cast<std::uintptr_t>
 std::string kernels_name() { return default_kernels().name; }
 
 EMSCRIPTEN_BINDINGS(cossim) {
-  emscripten::class_<LossBinding>("CosineSimilarity")
-      .constructor<int, int>()
-      .function("call", &LossBinding::call)
-      .function("similarity", &LossBinding::similarity)
-      .function("metric", &LossBinding::metric)
-      .function("gradient", &LossBinding::gradient);
+  auto loss = emscripten::class_<LossBinding>("CosineSimilarity")
+                  .constructor<int, int>()
+                  .function("call", &LossBinding::call)
+                  .function("similarity", &LossBinding::similarity)
+                  .function("metric", &LossBinding::metric);
+#if COSSIM_WITH_GRADIENT
+  loss.function("gradient", &LossBinding::gradient);
+#else
+  static_cast<void>(loss);
+#endif
   emscripten::function("metricUpdate", &metric_update_address);
+#if COSSIM_WITH_SEARCH
   emscripten::function("pairwise", &pairwise);
   emscripten::function("topK", &top_k);
+#endif
   emscripten::function("alloc", &alloc_bytes);
   emscripten::function("free", &free_bytes);
   emscripten::function("sum", &sum_elements);

@@ -1,0 +1,95 @@
+// Node-side consumers of the packed package: ESM, require(), TypeScript (strict; node16 and
+// bundler resolution), worker_threads, an esbuild --platform=node bundle; and the packed glue has
+// no dynamic code evaluation. Run with node --test (scripts/test.mjs).
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { bin, EXAMPLE, EXPECTED, project, report, runNode, runTool, TOLERANCE } from './fixture.mjs';
+
+const PRINT = `${EXAMPLE}\nconsole.log(JSON.stringify({ value, backend: backend() }));`;
+
+let p;
+before(() => {
+  p = project('node', {
+    'esm.mjs': `import { ready, backend, CosineSimilarity } from 'cossim';\nawait ready();\n${PRINT}\n`,
+    'cjs.cjs': `const { ready, backend, CosineSimilarity } = require('cossim');\n` +
+      `ready().then(() => {\n${PRINT}\n});\n`,
+    'threads.mjs': `import { Worker } from 'node:worker_threads';\n` +
+      `const w = new Worker(new URL('./thread-worker.mjs', import.meta.url));\n` +
+      `w.on('message', (m) => { console.log(JSON.stringify(m)); w.terminate(); });\n` +
+      `w.on('error', (e) => { console.error(e); process.exit(1); });\n`,
+    'thread-worker.mjs': `import { parentPort } from 'node:worker_threads';\n` +
+      `import { ready, backend, CosineSimilarity } from 'cossim';\nawait ready();\n${EXAMPLE}\n` +
+      `parentPort.postMessage({ value, backend: backend() });\n`,
+    // esbuild's default format for --platform=node is CommonJS: no top-level await there.
+    'bundle-src.mjs': `import { ready, backend, CosineSimilarity } from 'cossim';\n` +
+      `ready().then(() => {\n${PRINT}\n});\n`,
+    'ts/app.ts': `import { ready, CosineSimilarity, type ReadyOptions } from 'cossim';\n` +
+      `const options: ReadyOptions = { backend: 'auto' };\nawait ready(options);\n` +
+      `const value: number = new CosineSimilarity({ axis: 1 }).call([[0, 1], [1, 1]], [[1, 0], [1, 1]]);\n` +
+      `console.log(value.toFixed(3));\nexport {};\n`,
+    'ts/tsconfig.node16.json': JSON.stringify({ compilerOptions: { strict: true, module: 'node16',
+      moduleResolution: 'node16', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] }, files: ['app.ts'] }),
+    'ts/tsconfig.bundler.json': JSON.stringify({ compilerOptions: { strict: true, module: 'esnext',
+      moduleResolution: 'bundler', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] }, files: ['app.ts'] }),
+  });
+});
+after(() => p?.remove());
+
+function check(name, r) {
+  assert.equal(r.status, 0, `${name} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop();
+  const { value, backend } = JSON.parse(line);
+  assert.ok(Math.abs(value - EXPECTED) <= TOLERANCE, `${name}: got ${value}, want ${EXPECTED} ± ${TOLERANCE}`);
+  report({ scenario: name, result: 'pass', raw: null, gzip: null, ms: Math.round(r.ms), note: `${backend}; process start to result` });
+}
+
+test('Node ESM: import from the installed tarball', () => {
+  check('Node ESM', runNode(p.dir, ['esm.mjs']));
+});
+
+test(`require('cossim') (Node ${process.versions.node})`, () => {
+  check('require (CommonJS)', runNode(p.dir, ['--no-warnings', 'cjs.cjs']));
+});
+
+test('Node worker_threads', () => {
+  check('Node worker_threads', runNode(p.dir, ['threads.mjs']));
+});
+
+test('esbuild --platform=node bundle finds the .wasm', () => {
+  runTool(p.dir, bin('esbuild', 'bin/esbuild'), ['bundle-src.mjs', '--bundle', '--platform=node',
+    '--outfile=out/app.cjs', '--log-level=error']);
+  check('esbuild --platform=node', runNode(p.dir, ['out/app.cjs']));
+});
+
+for (const config of ['node16', 'bundler']) {
+  test(`TypeScript strict consumer (${config})`, () => {
+    const started = Date.now();
+    runTool(path.join(p.dir, 'ts'), bin('typescript', 'bin/tsc'), ['-p', `tsconfig.${config}.json`]);
+    report({ scenario: `TypeScript (${config}, strict)`, result: 'pass (tsc)', raw: null, gzip: null,
+      ms: Date.now() - started, note: 'type check time' });
+  });
+}
+
+test('the packed glue and entry contain no eval or new Function', () => {
+  const dist = path.join(p.dir, 'node_modules', 'cossim', 'dist');
+  const files = readdirSync(dist).filter((f) => f.endsWith('.mjs'));
+  assert.ok(files.length >= 5, `expected the entry and four glue modules; got ${files.join(', ')}`);
+  for (const f of files) {
+    const text = readFileSync(path.join(dist, f), 'utf8');
+    assert.doesNotMatch(text, /new Function\b/, `${f} contains new Function`);
+    assert.doesNotMatch(text, /(^|[^\w$.])eval\s*\(/, `${f} calls eval`);
+  }
+});
+
+test('the tarball ships LICENSE and README, no workspace files', () => {
+  const root = path.join(p.dir, 'node_modules', 'cossim');
+  const names = readdirSync(root).sort();
+  assert.deepEqual(names, ['LICENSE', 'README.md', 'dist', 'js', 'package.json']);
+  assert.deepEqual(readdirSync(path.join(root, 'js')), ['index.d.ts']);
+  assert.match(readFileSync(path.join(root, 'LICENSE'), 'utf8'), /MIT License[\s\S]*cossim authors/);
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  assert.match(readme, /npm install cossim/);
+  assert.doesNotMatch(readme, /\.\.\/shared\/|keras-semantics\.md|toolchain\.md/, 'README links a workspace file');
+});
