@@ -9,10 +9,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   bin, downloaded, EXAMPLE, EXPECTED, html, launchChromium, openPage, project, PUBLISH, PUBLISH_ERROR,
-  report, runTool, serveStatic, TOLERANCE,
+  report, runTool, serveStatic, TOLERANCE, BUDGET_GZIP, TARGET_GZIP,
 } from './fixture.mjs';
 
-export const BUDGET_GZIP = 30 * 1024;
 const ENTRY = '/node_modules/cossim/dist/cossim.mjs';
 const app = (specifier) =>
   `import { ready, CosineSimilarity } from '${specifier}';\n` +
@@ -60,7 +59,8 @@ async function scenario(name, url, { budget = false } = {}) {
   const bytes = downloaded(responses);
   const ok = !result.error && Math.abs(result.value - EXPECTED) <= TOLERANCE;
   report({ scenario: name, result: ok ? 'pass' : `FAIL ${result.error ?? result.value}`, raw: bytes.raw,
-    gzip: bytes.gzip, ms: Math.round(result.ms ?? -1), note: bytes.files.join(', ') });
+    gzip: bytes.gzip, ms: Math.round(result.ms ?? -1),
+    note: `${bytes.files.join(', ')}; ${bytes.gzip <= TARGET_GZIP ? 'within' : 'over'} the 30 KB target` });
   assert.equal(result.error, undefined, `${name}: ${result.error}`);
   assert.ok(Math.abs(result.value - EXPECTED) <= TOLERANCE, `${name}: got ${result.value}, want ${EXPECTED}`);
   assert.deepEqual(errors, [], `${name}: console errors`);

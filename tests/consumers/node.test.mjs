@@ -25,6 +25,18 @@ before(() => {
     // esbuild's default format for --platform=node is CommonJS: no top-level await there.
     'bundle-src.mjs': `import { ready, backend, CosineSimilarity } from 'cossim';\n` +
       `ready().then(() => {\n${PRINT}\n});\n`,
+    // The core module by default; what the full module adds throws, naming the ready() option.
+    'parts-core.mjs': `import * as c from 'cossim';\nawait c.ready();\nconst out = {};\n` +
+      `const loss = new c.CosineSimilarity({ axis: 1 });\n` +
+      `for (const [name, f] of Object.entries({ pairwise: () => c.pairwise([[1, 0]], [[0, 1]]),\n` +
+      `  topK: () => c.topK([1, 0], [[1, 0], [0, 1]], 1), gradient: () => loss.gradient([[1, 0]], [[0, 1]]) })) {\n` +
+      `  try { f(); out[name] = 'no error'; } catch (e) { out[name] = e.constructor.name + ': ' + e.message; }\n}\n` +
+      `try { await c.ready({ full: true }); out.later = 'no error'; } catch (e) { out.later = e.constructor.name + ': ' + e.message; }\n` +
+      `out.value = loss.call([[0, 1], [1, 1]], [[1, 0], [1, 1]]);\nconsole.log(JSON.stringify(out));\n`,
+    'parts-full.mjs': `import * as c from 'cossim';\nawait c.ready({ full: true });\nawait c.ready();\n` +
+      `const p = c.pairwise([[1, 0]], [[1, 0], [0, 1]]);\n` +
+      `const g = new c.CosineSimilarity({ axis: 1 }).gradient([[1, 0]], [[1, 1]]);\n` +
+      `console.log(JSON.stringify({ p: [...p.data], g: [...g.data] }));\n`,
     'ts/app.ts': `import { ready, CosineSimilarity, type ReadyOptions } from 'cossim';\n` +
       `const options: ReadyOptions = { backend: 'auto' };\nawait ready(options);\n` +
       `const value: number = new CosineSimilarity({ axis: 1 }).call([[0, 1], [1, 1]], [[1, 0], [1, 1]]);\n` +
@@ -61,6 +73,29 @@ test('esbuild --platform=node bundle finds the .wasm', () => {
   runTool(p.dir, bin('esbuild', 'bin/esbuild'), ['bundle-src.mjs', '--bundle', '--platform=node',
     '--outfile=out/app.cjs', '--log-level=error']);
   check('esbuild --platform=node', runNode(p.dir, ['out/app.cjs']));
+});
+
+test('core module by default: full-module calls throw an Error naming ready({ full: true })', () => {
+  const r = runNode(p.dir, ['parts-core.mjs']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  for (const name of ['pairwise', 'topK', 'gradient']) {
+    assert.match(out[name], /^Error: .*ready\(\{ full: true \}\)/, `${name}: ${out[name]}`);
+  }
+  assert.match(out.later, /^Error: .*ready\(\{ full: true \}\) after ready\(\) loaded the core module/, out.later);
+  assert.ok(Math.abs(out.value - EXPECTED) <= TOLERANCE, `loss after the refused ready(): ${out.value}`);
+});
+
+test('ready({ full: true }) first: pairwise and gradient work, a later plain ready() is fine', () => {
+  const r = runNode(p.dir, ['parts-full.mjs']);
+  assert.equal(r.status, 0, r.stderr);
+  const { p: pw, g } = JSON.parse(r.stdout.trim().split('\n').pop());
+  // Independent values: cos([1,0],[1,0]) = 1, cos([1,0],[0,1]) = 0. d/dyp of -cos(t, p) at
+  // t = [1,0], p = [1,1] (Keras 'auto' over one sample): -(t/|t||p| - (t.p) p/(|t||p|^3))
+  // = -([1,0]/sqrt2 - [1,1]/(2 sqrt2)) = [-1/(2 sqrt2), 1/(2 sqrt2)].
+  assert.ok(Math.abs(pw[0] - 1) <= 1e-6 && Math.abs(pw[1]) <= 1e-6, `pairwise ${pw}`);
+  const h = 1 / (2 * Math.SQRT2);
+  assert.ok(Math.abs(g[0] + h) <= 1e-6 && Math.abs(g[1] - h) <= 1e-6, `gradient ${g}`);
 });
 
 for (const config of ['node16', 'bundler']) {
