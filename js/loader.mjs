@@ -111,7 +111,12 @@ async function instantiate(key, options) {
   if (options.wasmBinary) {
     source = options.wasmBinary;
   } else if (options.locateFile) {
-    source = options.locateFile(build.file, '');
+    source = String(options.locateFile(build.file, ''));
+    if (isNode && !/^https?:/.test(source)) {
+      // Node's fetch() reads no files: a path or a file: URL is read here.
+      const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
+      source = await fs.readFile(source.startsWith('file:') ? new URL(source) : source);
+    }
   } else if (isNode) {
     source = await readInNode(build);
   } else {

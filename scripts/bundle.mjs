@@ -25,7 +25,7 @@ export function bundle() {
   // Node-only imports (webpack would otherwise fail on the node: scheme).
   const out = result.outputFiles[0];
   const text = out.text.replaceAll('import("node:', 'import(/* webpackIgnore: true */ /* @vite-ignore */ "node:');
-  if ((text.match(/webpackIgnore/g) ?? []).length !== 2) throw new Error('bundle: expected two node: imports');
+  if ((text.match(/webpackIgnore/g) ?? []).length !== 3) throw new Error('bundle: expected three node: imports');
   writeFileSync(out.path, text);
 }
 

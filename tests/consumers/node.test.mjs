@@ -41,6 +41,13 @@ before(() => {
       `const options: ReadyOptions = { backend: 'auto' };\nawait ready(options);\n` +
       `const value: number = new CosineSimilarity({ axis: 1 }).call([[0, 1], [1, 1]], [[1, 0], [1, 1]]);\n` +
       `console.log(value.toFixed(3));\nexport {};\n`,
+    // TypeScript in a CommonJS package (README: CommonJS): module node16 reports TS1479, node20
+    // (TypeScript >= 5.8 models require() of ES modules) compiles to a require() that runs.
+    'ts-cjs/package.json': JSON.stringify({ type: 'commonjs' }),
+    'ts-cjs/app.ts': `import { ready, CosineSimilarity } from 'cossim';\n` +
+      `ready().then(() => {\n${EXAMPLE}\nconsole.log(JSON.stringify({ value, backend: 'n/a' }));\n});\n`,
+    ...Object.fromEntries(['node16', 'node20'].map((m) => [`ts-cjs/tsconfig.${m}.json`, JSON.stringify({
+      compilerOptions: { strict: true, module: m, target: 'es2022', outDir: `out-${m}`, types: [] }, files: ['app.ts'] })])),
     'ts/tsconfig.node16.json': JSON.stringify({ compilerOptions: { strict: true, module: 'node16',
       moduleResolution: 'node16', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] }, files: ['app.ts'] }),
     'ts/tsconfig.bundler.json': JSON.stringify({ compilerOptions: { strict: true, module: 'esnext',
@@ -106,6 +113,16 @@ for (const config of ['node16', 'bundler']) {
       ms: Date.now() - started, note: 'type check time' });
   });
 }
+
+test('TypeScript in a CommonJS package: TS1479 under node16, compiles and runs under node20', () => {
+  const dir = path.join(p.dir, 'ts-cjs');
+  const tsc = bin('typescript', 'bin/tsc');
+  const r16 = runNode(dir, [tsc, '-p', 'tsconfig.node16.json']);
+  assert.notEqual(r16.status, 0);
+  assert.match(r16.stdout, /TS1479/, r16.stdout);
+  runTool(dir, tsc, ['-p', 'tsconfig.node20.json']);
+  check('TypeScript, CommonJS package (module node20)', runNode(dir, ['out-node20/app.js']));
+});
 
 test('the packed glue and entry contain no eval or new Function', () => {
   const dist = path.join(p.dir, 'node_modules', 'cossim', 'dist');
