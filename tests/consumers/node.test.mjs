@@ -2,7 +2,8 @@
 // bundler resolution), worker_threads, an esbuild --platform=node bundle; and the packed glue has
 // no dynamic code evaluation. Run with node --test (scripts/test.mjs).
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { bin, EXAMPLE, EXPECTED, project, report, runNode, runTool, TOLERANCE } from './fixture.mjs';
@@ -41,6 +42,11 @@ before(() => {
       `const options: ReadyOptions = { backend: 'auto' };\nawait ready(options);\n` +
       `const value: number = new CosineSimilarity({ axis: 1 }).call([[0, 1], [1, 1]], [[1, 0], [1, 1]]);\n` +
       `console.log(value.toFixed(3));\nexport {};\n`,
+    // The bytes handed over by the user, located through the package's ./wasm/*.wasm export.
+    'binary.mjs': `import { readFileSync } from 'node:fs';\nimport { createRequire } from 'node:module';\n` +
+      `import { ready, backend, CosineSimilarity } from 'cossim';\n` +
+      `const file = createRequire(import.meta.url).resolve('cossim/wasm/cossim_scalar.wasm');\n` +
+      `await ready({ backend: 'scalar', wasmBinary: readFileSync(file) });\n${PRINT}\n`,
     // TypeScript in a CommonJS package (README: CommonJS): module node16 reports TS1479, node20
     // (TypeScript >= 5.8 models require() of ES modules) compiles to a require() that runs.
     'ts-cjs/package.json': JSON.stringify({ type: 'commonjs' }),
@@ -103,6 +109,26 @@ test('ready({ full: true }) first: pairwise and gradient work, a later plain rea
   assert.ok(Math.abs(pw[0] - 1) <= 1e-6 && Math.abs(pw[1]) <= 1e-6, `pairwise ${pw}`);
   const h = 1 / (2 * Math.SQRT2);
   assert.ok(Math.abs(g[0] + h) <= 1e-6 && Math.abs(g[1] - h) <= 1e-6, `gradient ${g}`);
+});
+
+test("ready({ wasmBinary }) with the bytes of 'cossim/wasm/cossim_scalar.wasm'", () => {
+  const r = runNode(p.dir, ['binary.mjs']);
+  check('Node, wasmBinary from cossim/wasm/*', r);
+  assert.match(r.stdout, /"backend":"scalar"/);
+});
+
+test('a Node bundle with no cossim to find says to pass wasmBinary', () => {
+  runTool(p.dir, bin('esbuild', 'bin/esbuild'), ['bundle-src.mjs', '--bundle', '--platform=node',
+    '--outfile=out/app.cjs', '--log-level=error']);
+  const elsewhere = mkdtempSync(path.join(tmpdir(), 'cossim-moved-'));
+  try {
+    copyFileSync(path.join(p.dir, 'out', 'app.cjs'), path.join(elsewhere, 'app.cjs'));
+    const r = runNode(elsewhere, ['app.cjs']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /cossim: cannot find cossim_simd\.wasm .*wasmBinary/s, r.stderr);
+  } finally {
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
 });
 
 for (const config of ['node16', 'bundler']) {
