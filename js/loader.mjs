@@ -132,7 +132,19 @@ async function instantiate(key, options) {
       const started = typeof source === 'string' || source instanceof URL
         ? fetchInBrowser(source, imports)
         : WebAssembly.instantiate(source, imports);
-      started.then((r) => done(r.instance, r.module), (error) => glueFailed(error));
+      // A failure here (a LinkError, or an abort while the module starts) usually means that
+      // wasmBinary holds the bytes of another of the four modules.
+      const failed = (error) => glueFailed(error instanceof Error && !error.message.startsWith('cossim:')
+        ? new Error(`cossim: instantiating ${build.file} failed (${error.message}); with wasmBinary, ` +
+          `pass the bytes of ${build.file}`, { cause: error })
+        : error);
+      started.then((r) => {
+        try {
+          done(r.instance, r.module);
+        } catch (error) {
+          failed(error);
+        }
+      }, failed);
       return {};
     },
   });

@@ -47,6 +47,11 @@ before(() => {
       `import { ready, backend, CosineSimilarity } from 'cossim';\n` +
       `const file = createRequire(import.meta.url).resolve('cossim/wasm/cossim_scalar.wasm');\n` +
       `await ready({ backend: 'scalar', wasmBinary: readFileSync(file) });\n${PRINT}\n`,
+    'binary-mismatch.mjs': `import { readFileSync } from 'node:fs';\nimport { createRequire } from 'node:module';\n` +
+      `import { ready } from 'cossim';\n` +
+      `const file = createRequire(import.meta.url).resolve('cossim/wasm/cossim_simd.wasm');\n` +
+      `try { await ready({ backend: 'simd', full: true, wasmBinary: readFileSync(file) }); console.log('loaded'); }\n` +
+      `catch (e) { console.log(e.constructor.name + ': ' + e.message); }\n`,
     // TypeScript in a CommonJS package (README: CommonJS): module node16 reports TS1479, node20
     // (TypeScript >= 5.8 models require() of ES modules) compiles to a require() that runs.
     'ts-cjs/package.json': JSON.stringify({ type: 'commonjs' }),
@@ -115,6 +120,12 @@ test("ready({ wasmBinary }) with the bytes of 'cossim/wasm/cossim_scalar.wasm'",
   const r = runNode(p.dir, ['binary.mjs']);
   check('Node, wasmBinary from cossim/wasm/*', r);
   assert.match(r.stdout, /"backend":"scalar"/);
+});
+
+test('wasmBinary of another module: an Error naming the expected file', () => {
+  const r = runNode(p.dir, ['binary-mismatch.mjs']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Error: cossim: instantiating cossim_full_simd\.wasm failed .*pass the bytes of cossim_full_simd\.wasm/m, r.stdout);
 });
 
 test('a Node bundle with no cossim to find says to pass wasmBinary', () => {
