@@ -2,7 +2,6 @@
 // config (its dependency optimizer pre-bundles cossim into node_modules/.vite/deps) and
 // `vite build`, each page driven in Debian's headless Chromium; the build's default path is held
 // to the download budget. Vite's JS API runs with the fresh project as its root.
-import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { build, createServer } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -51,6 +50,22 @@ test('Vite dev server, no cossim-specific config', async () => {
     check('Vite dev server (no config)', page);
     // The scenario is the pre-bundled one: the entry came from node_modules/.vite/deps.
     expect(page.responses.some((r) => r.url.includes('/node_modules/.vite/deps/cossim'))).toBe(true);
+  } finally {
+    await server.close();
+  }
+}, 90000);
+
+test("Vite dev server with the old workaround, optimizeDeps.exclude: ['cossim']", async () => {
+  const server = await createServer({
+    root: p.dir, configFile: false, logLevel: 'error', clearScreen: false, cacheDir: path.join(p.dir, '.vite-exclude'),
+    optimizeDeps: { exclude: ['cossim'] },
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+  });
+  await server.listen();
+  try {
+    const page = await openPage(browser.context, server.resolvedUrls.local[0]);
+    check('Vite dev server (optimizeDeps.exclude)', page);
+    expect(page.responses.some((r) => r.url.includes('/node_modules/cossim/dist/cossim.mjs'))).toBe(true);
   } finally {
     await server.close();
   }
