@@ -3,7 +3,7 @@
 // random cases. Usage: node bench/gradient.mjs
 import { ready, alloc, CosineSimilarity } from 'cossim';
 
-await ready();
+await ready({ full: true });
 const median = (f, reps = 21) => {
   for (let i = 0; i < 3; i++) f();
   const t = [];

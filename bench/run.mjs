@@ -53,7 +53,7 @@ const S = mode === 'smoke'
 
 const log = (...a) => console.log(...a);
 const t0All = performance.now();
-await cossim.ready();
+await cossim.ready({ full: true });
 await tf.setBackend('cpu');
 await tf.setBackend('wasm');
 await tf.ready();

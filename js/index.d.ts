@@ -89,9 +89,15 @@ export type Backend = 'simd' | 'scalar';
 export interface ReadyOptions {
   /** Which build to load; `'auto'` (the default) picks SIMD when the engine validates it. */
   backend?: Backend | 'auto' | undefined;
-  /** The `.wasm` bytes of the chosen build, instead of reading or fetching the file. */
+  /**
+   * Load the full module (adds gradients, `tfjsLoss`, `pairwise`, `topK`) instead of the core one
+   * (loss, similarity, metric). Only the first `ready()` decides: asking for it after the core
+   * module was loaded rejects with `Error`; full-module calls on the core module throw `Error`.
+   */
+  full?: boolean | undefined;
+  /** The `.wasm` bytes of the chosen build and part (e.g. `cossim/wasm/cossim_simd.wasm`), instead of reading or fetching the file. */
   wasmBinary?: ArrayBuffer | Uint8Array | undefined;
-  /** Browsers: maps a file name (e.g. `'cossim_simd.wasm'`) to the URL to fetch it from. */
+  /** Maps a file name (e.g. `'cossim_simd.wasm'`) to the URL to fetch it from (bundlers that move the `.wasm`, CDNs). */
   locateFile?: ((name: string) => string) | undefined;
 }
 

@@ -18,7 +18,7 @@ export const losses = Object.freeze({ CosineSimilarity, cosineSimilarity });
 // Loads the WebAssembly once; every other call is synchronous after it resolves. A later call
 // returns at once, but one that asks for another backend than the loaded one throws (the module
 // cannot be swapped: heap tensors live in its memory).
-// options: { backend: 'simd' | 'scalar' | 'auto', wasmBinary, locateFile }
+// options: { backend: 'simd' | 'scalar' | 'auto', full: boolean, wasmBinary, locateFile }
 export async function ready(options) {
   const { module, backend } = await load(options ?? {});
   if (loadedNative() === null) setNative(new Native(module, backend));

@@ -1,7 +1,10 @@
 // npm test: every test of the project, in order: native build + ctest, the same suite under
 // ASan+UBSan, both WebAssembly builds, the JS suite once per build (SIMD128 and scalar), the
-// browser test in headless Chromium, and the examples. Options: --quick skips the sanitizer run.
-import { readdirSync } from 'node:fs';
+// browser test in headless Chromium, the examples, and the packed package in fresh projects
+// (tests/consumers). Options: --quick skips the sanitizer run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildWasm } from './build.mjs';
 import { ensureNodeModules, ensureSystem, root, run } from './lib.mjs';
@@ -60,6 +63,36 @@ step('demo: the four panels in headless Chromium', () =>
 step('tfjs-browser: TF.js training in headless Chromium', () =>
   run(process.execPath, [path.join('tests', 'tfjs-browser', 'run.mjs')]));
 step('examples: demo/examples.mjs', () => run(process.execPath, [path.join('demo', 'examples.mjs')]));
+
+// ---- The packed package in fresh projects (tests/consumers): npm pack once, then node:test for
+// Node, TypeScript, plain pages, workers, CSP, webpack and esbuild; Vitest for Vite (dev, build).
+{
+  const dir = mkdtempSync(path.join(tmpdir(), 'cossim-pack-'));
+  const env = { ...process.env, COSSIM_CONSUMER_REPORT: path.join(dir, 'report.jsonl') };
+  step('consumers: npm pack (prepack builds dist/)', () => {
+    const r = spawnSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) return r.status ?? 1;
+    env.COSSIM_TARBALL = path.join(dir, r.stdout.trim().split('\n').pop());
+    console.log(`packed ${env.COSSIM_TARBALL}`);
+    return existsSync(env.COSSIM_TARBALL) ? 0 : 1;
+  });
+  if (env.COSSIM_TARBALL) {
+    step('consumers: Node, TypeScript, pages, workers, CSP, webpack, esbuild (node --test)', () =>
+      run(process.execPath, ['--test', '--test-concurrency=1', path.join('tests', 'consumers', 'node.test.mjs'),
+        path.join('tests', 'consumers', 'browser.test.mjs')], { env }));
+    step('consumers: Vite dev server and build (vitest)', () =>
+      run(process.execPath, [path.join('node_modules', 'vitest', 'vitest.mjs'), 'run', '--config',
+        path.join('tests', 'consumers', 'vitest.config.mjs')], { env }));
+    if (existsSync(env.COSSIM_CONSUMER_REPORT)) {
+      console.log('\nscenario | result | downloaded raw / gzip (B) | time to first result (ms)');
+      for (const line of readFileSync(env.COSSIM_CONSUMER_REPORT, 'utf8').trim().split('\n')) {
+        const r = JSON.parse(line);
+        console.log(`${r.scenario} | ${r.result} | ${r.raw === null ? '-' : `${r.raw} / ${r.gzip}`} | ${r.ms} (${r.note})`);
+      }
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
 
 console.log('\nSummary:');
 for (const r of results) console.log(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name}  (${r.seconds.toFixed(1)} s)`);

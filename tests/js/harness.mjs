@@ -6,7 +6,7 @@ import * as cossim from 'cossim';
 import { refLoss, RefError, computeDtype, fmtShape } from './reference.mjs';
 
 const wanted = process.env.COSSIM_BACKEND || undefined;
-await cossim.ready({ backend: wanted });
+await cossim.ready({ backend: wanted, full: true });  // full: the suite covers gradients and search
 if (wanted) {
   assert.equal(cossim.backend(), wanted, `COSSIM_BACKEND=${wanted} but cossim.backend() is ${cossim.backend()}`);
 }
