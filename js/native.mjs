@@ -95,12 +95,27 @@ export class Native {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) {
-        this.dead = error;
-        throw this.deadError();
-      }
-      throw error;
+      throw this.trapped(error);
     }
+  }
+
+  // What to throw for an error raised inside the module: a trap marks the instance unusable.
+  trapped(error) {
+    if (!(error instanceof WebAssembly.RuntimeError)) return error;
+    this.dead = error;
+    return this.deadError();
+  }
+
+  // Calls bound[method](arg) (a status-returning Embind method) and turns a non-zero status into
+  // a typed Error.
+  run(bound, method, arg) {
+    let status;
+    try {
+      status = arg === undefined ? bound[method]() : bound[method](arg);  // Embind checks arity
+    } catch (error) {
+      throw this.trapped(error);
+    }
+    if (status !== 0) throw this.error(status);
   }
 
   deadError() {
@@ -252,17 +267,7 @@ export class Native {
     }
     io[this.w.present] = present;
     io[this.w.wrt] = wrt;
-    let status;
-    try {
-      status = arg === undefined ? bound[method]() : bound[method](arg);  // Embind checks arity
-    } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) {
-        this.dead = error;
-        throw this.deadError();
-      }
-      throw error;
-    }
-    if (status !== 0) throw this.error(status);
+    this.run(bound, method, arg);
   }
 
   // ---- the lean path of the most common calls: two vectors, nothing else ----
@@ -311,8 +316,7 @@ export class Native {
     try {
       return this.module._cossim_cosine(at, at + bytes, n, dtype);
     } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) this.dead = error;
-      throw this.dead === error ? this.deadError() : error;
+      throw this.trapped(error);
     }
   }
 
@@ -322,8 +326,7 @@ export class Native {
     try {
       return this.module._cossim_cosine(this.pairA, this.pairB, n, dtype);
     } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) this.dead = error;
-      throw this.dead === error ? this.deadError() : error;
+      throw this.trapped(error);
     }
   }
 
@@ -345,17 +348,7 @@ export class Native {
     io[wb + wn] = b.length;
     io[this.w.present] = 3;
     io[this.w.wrt] = 0;
-    let status;
-    try {
-      status = bound[method]();
-    } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) {
-        this.dead = error;
-        throw this.deadError();
-      }
-      throw error;
-    }
-    if (status !== 0) throw this.error(status);
+    this.run(bound, method);
   }
 
   // Whether x can take the lean path: a non-empty Float32Array or Float64Array of JS memory (not
