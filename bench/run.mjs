@@ -327,6 +327,9 @@ for (const shape of [S.loss, S.batch]) {
 // 2b. Small calls at their cost floor: one pair of Float32Arrays through cosine() and loss.call(),
 // against the best JS loop and the floor of such a call: TypedArray.set of both inputs into the
 // heap plus one raw export that runs the kernel on them (no validation, no staging logic).
+// The floor runs on a second instance of the module, loaded from the sources (the 'cossim' entry
+// is a bundle whose module state is private).
+await (await import('../js/index.mjs')).ready({ backend: cossim.backend() });
 const { native: loadedModule } = await import('../js/state.mjs');
 const align16 = (x) => Math.ceil(x / 16) * 16;
 for (const d of S.pairDs) {

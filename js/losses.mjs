@@ -26,7 +26,7 @@ export function nativeLoss(key, reductionCode, flavor, axes) {
     if (nativeLosses.size >= CACHE_LIMIT) {
       const [oldestKey, oldest] = nativeLosses.entries().next().value;
       nativeLosses.delete(oldestKey);
-      oldest.delete();
+      native('CosineSimilarity').deleteLoss(oldest);
     }
     loss = native('CosineSimilarity').newLoss(reductionCode, flavor, axes);
     nativeLosses.set(key, loss);

@@ -1,9 +1,10 @@
 // The only file that touches WebAssembly memory or calls into the module. It stages inputs into
-// the core's heap, writes their descriptors into the IoBlock, calls the bound C++ object, turns a
-// status code into a typed Error, and copies results out.
+// the core's heap, writes their descriptors into the IoBlock, calls the module's exports
+// (cpp/bindings/exports.cc: plain C functions over numbers), turns a status code into a typed
+// Error, and copies results out.
 //
 // The IoBlock's layout is not written here: it is defined once in cpp/bindings/io_block.h and
-// exported by the module (layout()); this file derives every offset and code from that export at
+// exported by the module (cossim_layout()); this file derives every offset and code from that export at
 // load time and refuses a module whose interface version or fields it does not know.
 //
 // Memory rules: heap views are re-derived after anything that may grow the memory (growth
@@ -11,7 +12,19 @@
 // If the instance ever traps (WebAssembly.RuntimeError), it is marked unusable: its heap may be
 // corrupt, so every later call throws instead of returning a value computed on it.
 
+import { missingPart } from './loader.mjs';
+
 const INTERFACE_VERSION = 2;
+const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+// The NUL-terminated UTF-8 string at `address` of the module's memory.
+function cString(module, address) {
+  const heap = module.HEAPU8;
+  const start = address >>> 0;
+  const end = heap.indexOf(0, start);
+  return utf8.decode(heap.subarray(start, end < 0 ? heap.length : end));
+}
 const MAX_BYTES = 4294967296;  // 32-bit WebAssembly memory
 
 // Sizes may exceed 2^31, so no bitwise ops.
@@ -19,7 +32,11 @@ const align16 = (n) => (n % 16 === 0 ? n : n + 16 - (n % 16));
 
 // Reads and checks the module's interface description (cpp/bindings/io_block.h).
 function readLayout(module) {
-  const layout = JSON.parse(module.layout());
+  if (typeof module._cossim_layout !== 'function') {
+    throw new Error('cossim: the WebAssembly module has no interface description; js/ and dist/ are ' +
+      'from different builds (rebuild with npm run build)');
+  }
+  const layout = JSON.parse(cString(module, module._cossim_layout()));
   const need = {
     '': ['version', 'maxRank', 'inSlots', 'outSlots'],
     io: ['present', 'wrt', 'nAxes', 'axes', 'nOut', 'in', 'out', 'bytes'],
@@ -81,7 +98,19 @@ export class Native {
     this.outIndices = this.outAt(L.outSlot.indices);
     this.ioWords = L.io.bytes / 4;
     this.dead = null;  // the RuntimeError that made the instance unusable
-    this.ioAddress = this.enter(() => module.ioBlock());
+    // The status-returning exports by method name; those of the full module are absent from the
+    // default one (see loader.mjs). Looked up at each call: emscripten replaces its first-call
+    // wrappers with the raw exports.
+    const has = (name) => typeof module[name] === 'function';
+    this.calls = {
+      call: (h) => module._cossim_loss_call(h),
+      similarity: (h) => module._cossim_loss_similarity(h),
+      metric: (h) => module._cossim_loss_metric(h),
+      gradient: has('_cossim_loss_gradient') ? (h) => module._cossim_loss_gradient(h) : null,
+      pairwise: has('_cossim_pairwise') ? () => module._cossim_pairwise() : null,
+      topK: has('_cossim_top_k') ? (h, k) => module._cossim_top_k(k) : null,
+    };
+    this.ioAddress = this.enter(() => module._cossim_io_block() >>> 0);
     this.stageAddress = 0;  // the staging buffer only moves when it grows
     this.stageBytes = 0;
     this.refreshViews();
@@ -106,12 +135,12 @@ export class Native {
     return this.deadError();
   }
 
-  // Calls bound[method](arg) (a status-returning Embind method) and turns a non-zero status into
-  // a typed Error.
+  // Calls the export of `method` on the loss handle `bound` (null for pairwise/topK) with the
+  // number argument `arg`, and turns a non-zero status into a typed Error.
   run(bound, method, arg) {
     let status;
     try {
-      status = arg === undefined ? bound[method]() : bound[method](arg);  // Embind checks arity
+      status = this.calls[method](bound, arg);
     } catch (error) {
       throw this.trapped(error);
     }
@@ -153,7 +182,11 @@ export class Native {
   // The error for a failed call: the class the status code picks, the core's message.
   error(status) {
     const ErrorType = this.errorOf[status] ?? Error;
-    return new ErrorType(this.enter(() => this.module.lastError()));
+    return new ErrorType(this.lastError());
+  }
+
+  lastError() {
+    return cString(this.module, this.enter(() => this.module._cossim_last_error()));
   }
 
   // ---- memory ----
@@ -163,20 +196,20 @@ export class Native {
     if (bytes > MAX_BYTES) {
       throw new RangeError(`${what}: ${bytes} bytes cannot fit in the 4 GiB of WebAssembly memory`);
     }
-    const address = this.enter(() => this.module.alloc(bytes));
-    if (address === 0) throw new RangeError(`${what}: ${this.enter(() => this.module.lastError())}`);
+    const address = this.enter(() => this.module._cossim_alloc(bytes) >>> 0);
+    if (address === 0) throw new RangeError(`${what}: ${this.lastError()}`);
     return address;
   }
 
   free(address) {
-    if (this.dead === null) this.enter(() => this.module.free(address));
+    if (this.dead === null) this.enter(() => this.module._cossim_free(address));
   }
 
   // Room for `bytes` bytes of inputs; calls into the module only when the buffer must grow.
   stage(bytes) {
     if (bytes > this.stageBytes) {
-      const address = this.enter(() => this.module.stage(bytes));
-      if (address === 0) throw new RangeError(this.enter(() => this.module.lastError()));
+      const address = this.enter(() => this.module._cossim_stage(bytes) >>> 0);
+      if (address === 0) throw new RangeError(this.lastError());
       this.stageAddress = address;
       this.stageBytes = bytes;
     }
@@ -187,16 +220,27 @@ export class Native {
 
   // -> reduction code; throws Keras's message for an invalid key.
   parseReduction(key, flavor) {
-    const code = this.enter(() => this.module.parseReduction(key, flavor));
+    const bytes = utf8Encoder.encode(key);
+    const at = this.stage(bytes.length + 1);
+    this.views();
+    this.module.HEAPU8.set(bytes, at);
+    const code = this.enter(() => this.module._cossim_parse_reduction(at, bytes.length, flavor));
     if (code < 0) throw this.error(-code);
     return code;
   }
 
+  // A loss configuration in the module: its handle (an address), freed with deleteLoss().
   newLoss(reductionCode, flavor, axes) {
     const { io } = this.views();
     io[this.w.nAxes] = axes.length;
     for (let i = 0; i < axes.length; i++) io[this.w.axes + i] = axes[i];
-    return this.enter(() => new this.module.CosineSimilarity(reductionCode, flavor));
+    const handle = this.enter(() => this.module._cossim_loss_new(reductionCode, flavor) >>> 0);
+    if (handle === 0) throw new RangeError('CosineSimilarity: out of WebAssembly memory');
+    return handle;
+  }
+
+  deleteLoss(handle) {
+    if (this.dead === null) this.enter(() => this.module._cossim_loss_delete(handle));
   }
 
   // Where a tensor's elements are read from: { address } when they are already in the heap in
@@ -219,14 +263,15 @@ export class Native {
     return t.data;
   }
 
-  // Runs `method` ('call' | 'similarity' | 'metric' | 'gradient' of a bound C++ CosineSimilarity,
-  // or 'pairwise' | 'topK' of the module) on tensors = [yTrue, yPred, weight | null, dy | null]
+  // Runs `method` ('call' | 'similarity' | 'metric' | 'gradient' on the loss handle `bound`, or
+  // 'pairwise' | 'topK' with `bound` null) on tensors = [yTrue, yPred, weight | null, dy | null]
   // ({ data, shape, length, heap? } from toTensor). Inputs are cast to dtype code `dtype`
   // (copied into the staging buffer), except those already in the heap in that dtype, which are
   // passed by address. `wrt` is the gradient's bit set (1: y_true, 2: y_pred); `arg` the
   // method's number argument. Throws the core's message as a typed Error.
   invoke(bound, method, tensors, dtype, wrt = 0, arg = undefined) {
     if (this.dead !== null) throw this.deadError();
+    if (this.calls[method] === null) throw missingPart(`${method}()`);
     const size = dtype === this.F64 ? 8 : 4;
     const count = tensors.length;
     let total = 0;
@@ -410,10 +455,10 @@ export class Native {
 
   // For benchmarks: the kernel set's sum over a heap tensor's elements.
   sum(address, length, dtype) {
-    return this.enter(() => this.module.sum(address, length, dtype));
+    return this.enter(() => this.module._cossim_sum(address, length, dtype));
   }
 
   trapForTesting() {
-    return this.enter(() => this.module.trapForTesting());
+    return this.enter(() => this.module._cossim_trap_for_testing());
   }
 }

@@ -10,7 +10,7 @@ export function pairwise(a, b) {
   const n = native('pairwise()');
   const ta = toTensor(a, 'pairwise(): a');
   const tb = toTensor(b, 'pairwise(): b');
-  n.invoke(n.module, 'pairwise', [ta, tb], computationDtype(n, undefined, tb));
+  n.invoke(null, 'pairwise', [ta, tb], computationDtype(n, undefined, tb));
   return n.result();
 }
 
@@ -27,7 +27,7 @@ export function topK(query, table, k) {
   }
   const tq = toTensor(query, 'topK(): query');
   const tt = toTensor(table, 'topK(): table');
-  n.invoke(n.module, 'topK', [tq, tt], computationDtype(n, undefined, tt), 0, k);
+  n.invoke(null, 'topK', [tq, tt], computationDtype(n, undefined, tt), 0, k);
   const { data: values, shape } = n.result();
   return { indices: n.indices().data, values, shape };
 }

@@ -10,14 +10,21 @@ const { alloc, similarity, pairwise, topK, metrics, cosine } = cossim;
 
 describe('interface layout', () => {
   test('the module exports its layout; a missing field or another version fails loudly at load', async () => {
+    // The sources' own instance (the suite's 'cossim' is the bundled entry, whose state is private).
+    await (await import('../../js/index.mjs')).ready({ backend: cossim.backend() });
     const { loadedNative } = await import('../../js/state.mjs');
-    const real = JSON.parse(loadedNative().module.layout());
+    const module = loadedNative().module;
+    const text = (at) => new TextDecoder().decode(module.HEAPU8.subarray(at, module.HEAPU8.indexOf(0, at)));
+    const real = JSON.parse(text(module._cossim_layout()));
     assert.equal(typeof real.version, 'number');
     assert.equal(real.maxRank, 32);
+    // A stand-in module whose exported description is the real one, edited.
     const fake = (edit) => {
       const l = structuredClone(real);
       edit(l);
-      return { layout: () => JSON.stringify(l), ioBlock: () => 16, HEAPU8: new Uint8Array(65536) };
+      const heap = new Uint8Array(1 << 16);
+      heap.set(new TextEncoder().encode(JSON.stringify(l)), 0);
+      return { HEAPU8: heap, _cossim_layout: () => 0, _cossim_io_block: () => 1 << 15 };
     };
     assert.throws(() => new Native(fake((l) => { l.version += 1; }), 'simd'), /interface version .* different builds/);
     assert.throws(() => new Native(fake((l) => { delete l.io.out; }), 'simd'), /lacks io\.out/);
