@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,10 @@
 #include "cossim/tensor.h"
 
 namespace cossim {
+
+namespace internal {
+struct ReductionPlan;  // cpp/core/reduction.h
+}  // namespace internal
 
 enum class Reduction : int {
   kAuto = 0,
@@ -55,7 +60,8 @@ double epsilon_for(DType dtype, Flavor flavor = Flavor::kKeras2);
 // Scratch and result storage reused across calls (so repeated calls do not grow the heap).
 struct Workspace {
   Buffer gathered_true, gathered_pred;  // operands gathered into row layout
-  Buffer inv_norm_true, inv_norm_pred;  // general path: 1/sqrt(max(ss, eps)) per row
+  Buffer inv_norm_true, inv_norm_pred;  // general path: ss, then 1/sqrt(max(ss, eps)), per row
+  Buffer row_sums;                      // fused path of a gradient call: RowSums per output row
   Buffer per_sample;                    // double per-sample cosines
   Buffer result;                        // the output, in the computation dtype
   Buffer metric_values, metric_weights, metric_weight_in;  // metric.cc scratch
@@ -69,6 +75,7 @@ struct Workspace {
   Shape planned_true, planned_pred;
   std::vector<std::int64_t> planned_axes;
   Flavor planned_flavor = Flavor::kKeras2;
+  Form planned_form = Form::kLossClass;
   bool plan_valid = false;
 };
 
@@ -90,13 +97,15 @@ struct Result {
 // num_elements(ws->plan.per_sample_shape) doubles in ws->per_sample.
 Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
                          const std::vector<std::int64_t>& axes, const Kernels& kernels,
-                         Workspace* ws, const double** values, Flavor flavor = Flavor::kKeras2);
+                         Workspace* ws, const double** values, Flavor flavor = Flavor::kKeras2,
+                         Form form = Form::kLossClass);
 
 class CosineSimilarity {
  public:
   explicit CosineSimilarity(std::vector<std::int64_t> axes = {-1},
-                            Reduction reduction = Reduction::kAuto, Flavor flavor = Flavor::kKeras2)
-      : axes_(std::move(axes)), reduction_(reduction), flavor_(flavor) {}
+                            Reduction reduction = Reduction::kAuto, Flavor flavor = Flavor::kKeras2,
+                            Form form = Form::kLossClass)
+      : axes_(std::move(axes)), reduction_(reduction), flavor_(flavor), form_(form) {}
 
   // `weight` may be null (Keras None). For every reduction but 'none', result->shape is [];
   // except in Keras 3, which returns the weighted values unreduced when their shape is [] or [0].
@@ -120,11 +129,22 @@ class CosineSimilarity {
   const std::vector<std::int64_t>& axes() const { return axes_; }
   Reduction reduction() const { return reduction_; }
   Flavor flavor() const { return flavor_; }
+  Form form() const { return form_; }
 
  private:
+  // Plans the call (dtypes, shapes, weight, reduction) without touching data.
+  Status prepare(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
+                 Workspace* ws, internal::ReductionPlan* rp) const;
+  // The shapes of a call, for a TooLarge message.
+  std::string describe(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
+                       const Workspace& ws) const;
+  Status reduce(const double* values, const TensorView* weight, const internal::ReductionPlan& rp,
+                DType dtype, Workspace* ws, Result* result) const;
+
   std::vector<std::int64_t> axes_;
   Reduction reduction_;
   Flavor flavor_;
+  Form form_;
 };
 
 }  // namespace cossim
