@@ -17,60 +17,6 @@ using internal::Odometer;
 using internal::ReductionPlan;
 using internal::reserve_elements;
 
-Status parse_reduction(std::string_view key, Reduction* out, Flavor flavor) {
-  if (flavor == Flavor::kKeras3) {
-    if (key == "sum_over_batch_size") {
-      *out = Reduction::kSumOverBatchSize;
-    } else if (key == "sum") {
-      *out = Reduction::kSum;
-    } else if (key == "none" || key == "None") {
-      *out = Reduction::kNone;
-    } else if (key == "mean") {
-      *out = Reduction::kMean;
-    } else if (key == "mean_with_sample_weight") {
-      *out = Reduction::kMeanWithSampleWeight;
-    } else {
-      return Status::Invalid(
-          "Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', "
-          "None, 'none', 'mean', 'mean_with_sample_weight'}. Received: reduction=" +
-          std::string(key));
-    }
-    return Status::Ok();
-  }
-  if (key == "auto") {
-    *out = Reduction::kAuto;
-  } else if (key == "none") {
-    *out = Reduction::kNone;
-  } else if (key == "sum") {
-    *out = Reduction::kSum;
-  } else if (key == "sum_over_batch_size") {
-    *out = Reduction::kSumOverBatchSize;
-  } else {
-    return Status::Invalid(
-        "Invalid Reduction Key: " + std::string(key) +
-        ". Expected keys are \"('auto', 'none', 'sum', 'sum_over_batch_size')\"");
-  }
-  return Status::Ok();
-}
-
-const char* reduction_key(Reduction r) {
-  switch (r) {
-    case Reduction::kNone:
-      return "none";
-    case Reduction::kSum:
-      return "sum";
-    case Reduction::kSumOverBatchSize:
-      return "sum_over_batch_size";
-    case Reduction::kMean:
-      return "mean";
-    case Reduction::kMeanWithSampleWeight:
-      return "mean_with_sample_weight";
-    case Reduction::kAuto:
-      break;
-  }
-  return "auto";
-}
-
 double epsilon_for(DType dtype, Flavor flavor) {
   if (flavor == Flavor::kKeras3) return 1e-14;  // (1 / 1e7)^2: the cap 1e7 is exact in both dtypes
   return dtype == DType::kFloat64 ? 1e-12 : static_cast<double>(1e-12f);

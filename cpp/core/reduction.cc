@@ -1,8 +1,66 @@
 #include "reduction.h"
 
 #include <string>
+#include <string_view>
 
 namespace cossim {
+
+// The reduction keys (public, cosine_similarity.h) live with the rules they select, so a new
+// reduction is its key here, its divisor in plan_reduction, and its enum value.
+Status parse_reduction(std::string_view key, Reduction* out, Flavor flavor) {
+  if (flavor == Flavor::kKeras3) {
+    if (key == "sum_over_batch_size") {
+      *out = Reduction::kSumOverBatchSize;
+    } else if (key == "sum") {
+      *out = Reduction::kSum;
+    } else if (key == "none" || key == "None") {
+      *out = Reduction::kNone;
+    } else if (key == "mean") {
+      *out = Reduction::kMean;
+    } else if (key == "mean_with_sample_weight") {
+      *out = Reduction::kMeanWithSampleWeight;
+    } else {
+      return Status::Invalid(
+          "Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', "
+          "None, 'none', 'mean', 'mean_with_sample_weight'}. Received: reduction=" +
+          std::string(key));
+    }
+    return Status::Ok();
+  }
+  if (key == "auto") {
+    *out = Reduction::kAuto;
+  } else if (key == "none") {
+    *out = Reduction::kNone;
+  } else if (key == "sum") {
+    *out = Reduction::kSum;
+  } else if (key == "sum_over_batch_size") {
+    *out = Reduction::kSumOverBatchSize;
+  } else {
+    return Status::Invalid(
+        "Invalid Reduction Key: " + std::string(key) +
+        ". Expected keys are \"('auto', 'none', 'sum', 'sum_over_batch_size')\"");
+  }
+  return Status::Ok();
+}
+
+const char* reduction_key(Reduction r) {
+  switch (r) {
+    case Reduction::kNone:
+      return "none";
+    case Reduction::kSum:
+      return "sum";
+    case Reduction::kSumOverBatchSize:
+      return "sum_over_batch_size";
+    case Reduction::kMean:
+      return "mean";
+    case Reduction::kMeanWithSampleWeight:
+      return "mean_with_sample_weight";
+    case Reduction::kAuto:
+      break;
+  }
+  return "auto";
+}
+
 namespace internal {
 
 ReductionPlan plan_reduction(Reduction reduction, Flavor flavor, const CosinePlan& plan,

@@ -18,11 +18,13 @@
 
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "cossim/cosine_similarity.h"
 #include "reference.h"
+#include "test_support.h"
 
 namespace cossim {
 namespace {
@@ -176,6 +178,65 @@ TEST_P(EpsilonFloor, ValueAndGradientTakeTheSameSideOfTheFloor) {
     EXPECT_GT(at_cases, 0);
   }
   RecordProperty("at_eps_cases", at_cases);
+}
+
+// Rows whose Σx² the SIMD128 float32 kernel (f32 products and lanes) rounds to the other side of
+// eps than the exact sum: the value (general path) clamps on the kernel's sum, so the gradient's
+// mask must use that sum too, not a recomputed one. Found by a seeded search; the reference takes
+// the kernel's Σx² (the number the contract says both use) and is long double otherwise.
+TEST(EpsilonFloorStraddle, GeneralPathGradientUsesTheValuesSumOfSquares) {
+  const std::uint64_t seed = cossim_test::BaseSeed();
+  SCOPED_TRACE(cossim_test::SeedTrace(seed));
+  std::mt19937_64 rng = cossim_test::CaseRng(seed, 0xe95);
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  const Kernels& kernels = simd128_kernels();
+  const double eps = epsilon_for(DType::kFloat32);
+  constexpr std::size_t d = 40;
+  int found[2] = {0, 0};  // kernel below / above eps while the exact sum is on the other side
+  for (int attempt = 0; attempt < 20000 && (found[0] < 3 || found[1] < 3); ++attempt) {
+    std::vector<float> x(d);
+    LD ss = 0;
+    for (float& v : x) {
+      v = static_cast<float>(unit(rng));
+      ss += static_cast<LD>(v) * v;
+    }
+    const LD scale = std::sqrt(static_cast<LD>(eps) / ss) * (1.0L + 4e-7L * unit(rng));
+    ss = 0;
+    for (float& v : x) {
+      v = static_cast<float>(v * scale);
+      ss += static_cast<LD>(v) * v;
+    }
+    const double kernel_ss = kernels.f32(x.data(), x.data(), d).ss_a;
+    const bool kernel_below = kernel_ss < eps;
+    if (kernel_below == (ss < static_cast<LD>(eps))) continue;  // same side: not a straddle
+    if (found[kernel_below ? 0 : 1] >= 3) continue;
+    ++found[kernel_below ? 0 : 1];
+    SCOPED_TRACE(::testing::Message() << "attempt " << attempt << ": exact Σx² "
+                                      << static_cast<double>(ss) << ", kernel " << kernel_ss);
+    std::vector<double> xd(x.begin(), x.end());
+    const HostTensor t(DType::kFloat32, {1, static_cast<std::int64_t>(d)}, xd);
+    const HostTensor p(DType::kFloat32, {1, 1}, {0.5});  // broadcast along the axis: general path
+    const CosineSimilarity loss({-1}, Reduction::kSum);
+    Workspace ws;
+    Result value;
+    GradientOutput g;
+    ASSERT_TRUE(
+        loss.gradient(t.View(), p.View(), nullptr, nullptr, true, false, kernels, &ws, &value, &g)
+            .ok());
+    // p^ = 1, so G = d(-Σcos)/dt^ = -1 per element and dt = s G - s³ t (G·t) [ss >= eps].
+    const LD s = 1.0L / std::sqrt(static_cast<LD>(kernel_below ? eps : kernel_ss));
+    LD gx = 0;
+    for (float v : x) gx -= v;
+    for (std::size_t j = 0; j < d; ++j) {
+      const LD want = -s - (kernel_below ? 0.0L : s * s * s * x[j] * gx);
+      EXPECT_NEAR(static_cast<const float*>(g.y_true)[j], static_cast<double>(want),
+                  static_cast<double>(2e-6L * s))
+          << "element " << j;
+    }
+  }
+  EXPECT_GT(found[0] + found[1], 0) << "no straddling row found: the test checked nothing";
+  RecordProperty("straddles_kernel_below", found[0]);
+  RecordProperty("straddles_kernel_above", found[1]);
 }
 
 std::string ParamName(const ::testing::TestParamInfo<Param>& param_info) {

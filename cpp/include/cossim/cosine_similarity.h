@@ -5,17 +5,38 @@
 //   cos(t, p) = sum(l2n(t) * l2n(p)) over `axis`,   l2n(x) = x / sqrt(max(sum(x^2), eps))
 //   loss      = -cos, then * sample_weight, then the reduction.
 // * eps = 1e-12 in the computation dtype: (double)(float)1e-12 = 9.9999999600e-13 for float32,
-//   exactly 1e-12 for float64. It floors the *sum of squares*, so a zero vector gives 0 (never
-//   NaN) and a vector with |x| < 1e-6 is scaled by 1e6 rather than normalised (Keras's rule).
+//   exactly 1e-12 for float64 (Keras 3: 1e-14, see epsilon_for). It floors the *sum of squares*,
+//   so a zero vector gives 0 (never NaN) and a vector with |x| < 1e-6 is scaled by 1e6 rather than
+//   normalised (Keras's rule).
 // * Orthogonal vectors give -0.0 in the loss (the sign Keras prints); NaN in a row, or an Inf
 //   component, makes that sample NaN; a 0 weight does not mask it (0 * NaN = NaN).
-// * float32 data is accumulated into double (kernels.h), and every step after the row sums
-//   (rsqrt, products, weights, reductions) is done in double; the result is rounded to the
-//   computation dtype once. This is more exact than Keras's float32 arithmetic (a deliberate
-//   deviation: Σx² no longer overflows at |x| ~ 1.8e19) and within 1e-6*(1+|ref|) of a float64
-//   reference for rows up to 1e5 elements of O(1) values; float64 results are within 1e-12.
+// * Where the cosine is formed. Fused path (each operand's normalisation axes are the reduction
+//   axes and neither is broadcast along them): the kernel set forms it per row, in
+//   cosine_rows (kernels.h), as dot * inv_norm(|t|^2) * inv_norm(|p|^2) in double from the row
+//   sums, with one exception: the SIMD128 float32 kernel for contiguous rows of d <= 16 sums and
+//   finishes in f32x4 (sqrt, divide, clamp at fround(eps), then widened; within ~3 ulp of f32, and
+//   rows whose f32 sums overflow or meet NaN/Inf are redone by the scalar kernel). fround(eps) is
+//   eps itself for Keras 2's float32 eps and 9.9999998245e-15 for Keras 3's 1e-14. General path:
+//   the core normalises each operand with the kernel set's sums of squares and reduces the
+//   broadcast product in double, element by element, in Keras's order (t * inv_t) * (p * inv_p).
+// * gradient() forms its value from the row sums it keeps for the gradient (reduction.h): on the
+//   fused path with the row-sums kernel and a double finish (so at d <= 16 in the SIMD128 float32
+//   build its value can differ from call()'s in the last float32 bit), on the general path from
+//   the same row norms as call(). The value's clamp and the gradient's mask [sum(x^2) >= eps] are
+//   therefore decided on the same number.
+// * float32 sums accumulate in f32x4 lanes flushed into double (SIMD128) or in double (scalar);
+//   every step after the row sums (rsqrt, products, weights, reductions) is double, and the result
+//   is rounded to the computation dtype once. This is more exact than Keras's float32 arithmetic
+//   (a deliberate deviation: sum(x^2) no longer overflows at |x| ~ 1.8e19) and within
+//   1e-6*(1+|ref|) of a float64 reference for rows up to 1e5 elements of O(1) values; float64
+//   results are within 1e-12.
 // * Reductions: 'sum' = Σ(loss*w); 'sum_over_batch_size' (= 'auto') = Σ(loss*w) / numel(loss*w),
 //   0 when numel is 0 (divide_no_nan). Sums are Neumaier-compensated doubles.
+// * Sizes: every buffer a call needs is counted in checked 64-bit arithmetic before any is
+//   allocated; a call needing kMaxBytes (2^32, tensor.h) or more is refused with
+//   Status::TooLarge naming the shapes and the bytes. An empty broadcast (some operand has a 0
+//   dim) computes nothing: O(rank) plus its output, whatever the other dims; the gradient of each
+//   operand is then zeros.
 // * Inputs (y_true, y_pred, weight) share one dtype; callers cast (the JS wrapper does).
 #pragma once
 
@@ -102,6 +123,8 @@ Status cosine_per_sample(const TensorView& y_true, const TensorView& y_pred,
 
 class CosineSimilarity {
  public:
+  // `form`: Form::kFunction plans as Keras's function form tf.keras.losses.cosine_similarity
+  // (Keras 2: no y_true/y_pred squeeze rule; shape_engine.h), Form::kLossClass as the class.
   explicit CosineSimilarity(std::vector<std::int64_t> axes = {-1},
                             Reduction reduction = Reduction::kAuto, Flavor flavor = Flavor::kKeras2,
                             Form form = Form::kLossClass)
