@@ -25,6 +25,8 @@
 #include "cossim/shape_engine.h"
 #include "cossim/status.h"
 #include "cossim/tensor.h"
+#include "reference.h"
+#include "test_support.h"
 
 namespace cossim {
 namespace {
@@ -515,6 +517,37 @@ TEST_P(Edges, FunctionFormSkipsTheSqueezeRule) {
   ASSERT_TRUE(cls3.call(t.View(), p.View(), nullptr, kernels(), &ws_, &out3).ok());
   ASSERT_EQ(out3.shape, (Shape{3}));
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(f3[i], At(out3.data, dtype(), i));
+}
+
+TEST_P(Edges, FunctionFormMatchesTheReferenceWithoutTheSqueeze) {
+  // Every pair of shapes the loss class would squeeze, against the shared reference with its
+  // rank rule off (keras-semantics.md §2.1: the function form never squeezes).
+  const std::uint64_t seed = cossim_test::BaseSeed();
+  SCOPED_TRACE(cossim_test::SeedTrace(seed));
+  const std::vector<std::pair<Shape, Shape>> pairs = {
+      {{5}, {5, 1}}, {{5, 1}, {5}}, {{3, 4}, {3, 1, 1}}, {{4, 1, 1}, {3, 4}}, {{2, 1}, {2}}};
+  const double k = dtype() == DType::kFloat32 ? 1e-6 : 1e-12;
+  std::uint64_t i = 0;
+  for (const auto& [ts, ps] : pairs) {
+    std::mt19937_64 rng = cossim_test::CaseRng(seed, ++i);
+    const reference::HostTensor t(dtype(), ts,
+                                  reference::RandomValues(std::size_t(num_elements(ts)), rng));
+    const reference::HostTensor p(dtype(), ps,
+                                  reference::RandomValues(std::size_t(num_elements(ps)), rng));
+    SCOPED_TRACE(shape_to_string(ts) + " vs " + shape_to_string(ps));
+    const reference::RefOutput want =
+        reference::RefLoss(t, p, nullptr, {-1}, Reduction::kNone, dtype(), /*squeeze=*/false);
+    ASSERT_TRUE(want.ok);
+    const CosineSimilarity fn({-1}, Reduction::kNone, Flavor::kKeras2, Form::kFunction);
+    Result out;
+    ASSERT_TRUE(fn.call(t.View(), p.View(), nullptr, kernels(), &ws_, &out).ok());
+    ASSERT_EQ(out.shape, want.shape);
+    for (std::size_t j = 0; j < want.values.size(); ++j) {
+      EXPECT_NEAR(At(out.data, dtype(), j), static_cast<double>(want.values[j]),
+                  k * static_cast<double>(1.0L + want.scales[j]))
+          << "element " << j;
+    }
+  }
 }
 
 TEST(FunctionForm, IsAConstructorOptionDefaultingToTheClass) {
