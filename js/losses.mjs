@@ -17,10 +17,12 @@ export const FLAVORS = Object.freeze(['keras2', 'keras3']);
 const CACHE_LIMIT = 64;
 const nativeLosses = new Map();
 
-export const nativeKey = (reductionCode, flavor, axes) => `${flavor}|${reductionCode}|${axes.join(',')}`;
+export const nativeKey = (reductionCode, flavor, axes, form = 0) =>
+  `${flavor}|${reductionCode}|${axes.join(',')}|${form}`;
 
-// The bound object for a configuration; `key` is nativeKey(...) of it (computed once by callers).
-export function nativeLoss(key, reductionCode, flavor, axes) {
+// The module's loss for a configuration; `key` is nativeKey(...) of it (computed once by callers);
+// `form` the layout's form code (undefined: the loss class).
+export function nativeLoss(key, reductionCode, flavor, axes, form) {
   let loss = nativeLosses.get(key);
   if (loss === undefined) {
     if (nativeLosses.size >= CACHE_LIMIT) {
@@ -28,7 +30,7 @@ export function nativeLoss(key, reductionCode, flavor, axes) {
       nativeLosses.delete(oldestKey);
       native('CosineSimilarity').deleteLoss(oldest);
     }
-    loss = native('CosineSimilarity').newLoss(reductionCode, flavor, axes);
+    loss = native('CosineSimilarity').newLoss(reductionCode, flavor, axes, form);
     nativeLosses.set(key, loss);
   }
   return loss;
@@ -193,6 +195,16 @@ export class CosineSimilarity {
 }
 
 // Keras's function form tf.keras.losses.cosine_similarity: per-sample losses as { data, shape }.
+// It differs from the class with reduction 'none' in one rule: no squeeze of a trailing dim of 1
+// (keras-semantics.md §1.1 vs §2.1), which the core applies per form.
 export function cosineSimilarity(yTrue, yPred, axis = -1) {
-  return new CosineSimilarity({ axis, reduction: Reduction.NONE }).call(yTrue, yPred);
+  const n = native('losses.cosineSimilarity()');
+  const axes = normalizeAxis(axis, 'losses.cosineSimilarity()');
+  const none = n.REDUCTION_NONE;
+  const flavor = flavorCode(n, 'keras2');
+  const form = n.layout.form.function;
+  const bound = nativeLoss(nativeKey(none, flavor, axes, form), none, flavor, axes, form);
+  const p = toTensor(yPred, 'y_pred');
+  n.invoke(bound, 'call', [toTensor(yTrue, 'y_true'), p, null], computationDtype(n, undefined, p));
+  return n.result();
 }

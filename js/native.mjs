@@ -46,6 +46,7 @@ function readLayout(module) {
     dtype: ['float32', 'float64', 'int32'],
     reduction: ['auto', 'none', 'sum', 'sum_over_batch_size', 'mean', 'mean_with_sample_weight'],
     flavor: ['keras2', 'keras3'],
+    form: ['lossClass', 'function'],
     status: ['ok', 'invalid', 'outOfMemory', 'shape', 'tooLarge', 'type'],
   };
   for (const [group, keys] of Object.entries(need)) {
@@ -229,12 +230,13 @@ export class Native {
     return code;
   }
 
-  // A loss configuration in the module: its handle (an address), freed with deleteLoss().
-  newLoss(reductionCode, flavor, axes) {
+  // A loss configuration in the module: its handle (an address), freed with deleteLoss(). `form`:
+  // the layout's form code (the loss class, or Keras's function form without the squeeze rule).
+  newLoss(reductionCode, flavor, axes, form = this.layout.form.lossClass) {
     const { io } = this.views();
     io[this.w.nAxes] = axes.length;
     for (let i = 0; i < axes.length; i++) io[this.w.axes + i] = axes[i];
-    const handle = this.enter(() => this.module._cossim_loss_new(reductionCode, flavor) >>> 0);
+    const handle = this.enter(() => this.module._cossim_loss_new(reductionCode, flavor, form) >>> 0);
     if (handle === 0) throw new RangeError('CosineSimilarity: out of WebAssembly memory');
     return handle;
   }

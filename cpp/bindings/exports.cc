@@ -200,6 +200,10 @@ std::string interface_layout() {
   field("keras2", static_cast<int>(Flavor::kKeras2));
   field("keras3", static_cast<int>(Flavor::kKeras3));
   s += '}';
+  open("form");
+  field("lossClass", static_cast<int>(Form::kLossClass));
+  field("function", static_cast<int>(Form::kFunction));
+  s += '}';
   open("status");
   field("ok", static_cast<int>(StatusCode::kOk));
   field("invalid", static_cast<int>(StatusCode::kInvalidArgument));
@@ -232,11 +236,13 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_layout() {
 EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_last_error() { return address_of(g_last_error.c_str()); }
 
 // A loss configuration with the axis list from the IoBlock (n_axes, axes); `reduction` from
-// cossim_parse_reduction. 0 when it cannot be allocated.
-EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_loss_new(int reduction, int flavor) {
+// cossim_parse_reduction; `form` 1 for Keras's function form (no squeeze rule). 0 when it cannot
+// be allocated.
+EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_loss_new(int reduction, int flavor, int form) {
   Loss* l = new (std::nothrow) Loss{
       CosineSimilarity(std::vector<std::int64_t>(g_io.axes, g_io.axes + clamp_axes(g_io.n_axes)),
-                       static_cast<Reduction>(reduction), to_flavor(flavor))};
+                       static_cast<Reduction>(reduction), to_flavor(flavor),
+                       form == 1 ? Form::kFunction : Form::kLossClass)};
   return address_of(l);
 }
 

@@ -1,5 +1,6 @@
 #include "cossim/buffer.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -22,22 +23,30 @@ void Buffer::release() {
 Status Buffer::reserve(std::size_t bytes) {
   if (bytes < kAlignment) bytes = kAlignment;  // never hand out a null pointer
   if (bytes <= capacity_) return Status::Ok();
+  // In 64 bits: (want + 15) / 16 * 16 wrapped to 0 for want in [2^32 - 16, 2^32) on wasm32.
+  const std::uint64_t limit = kMaxBytes - kAlignment;  // the largest rounded size that fits
+  const auto need = static_cast<std::uint64_t>(bytes);
+  if (need > limit) {
+    return Status::TooLarge("Too large: " + uint_to_string(need) +
+                            " bytes of working memory; at most " + uint_to_string(limit) +
+                            " bytes fit in a 32-bit address space");
+  }
+  auto round_up = [](std::uint64_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; };
   // Grow geometrically so that a slowly rising size does not reallocate on every call.
-  std::size_t want = capacity_ + capacity_ / 2;
-  if (want < bytes || want < capacity_) want = bytes;
-  want = (want + kAlignment - 1) / kAlignment * kAlignment;
+  std::uint64_t want = static_cast<std::uint64_t>(capacity_) + capacity_ / 2;
+  if (want < need || want > limit) want = need;
+  want = round_up(want);
   release();
-  data_ = std::aligned_alloc(kAlignment, want);
-  if (data_ == nullptr && want != bytes) {
-    want = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    data_ = std::aligned_alloc(kAlignment, want);
+  data_ = std::aligned_alloc(kAlignment, static_cast<std::size_t>(want));
+  if (data_ == nullptr && want != round_up(need)) {
+    want = round_up(need);
+    data_ = std::aligned_alloc(kAlignment, static_cast<std::size_t>(want));
   }
   if (data_ == nullptr) {
-    return Status::OutOfMemory("Out of memory: could not allocate " +
-                               int_to_string(static_cast<std::int64_t>(bytes)) +
+    return Status::OutOfMemory("Out of memory: could not allocate " + uint_to_string(need) +
                                " bytes of working memory");
   }
-  capacity_ = want;
+  capacity_ = static_cast<std::size_t>(want);
   return Status::Ok();
 }
 

@@ -14,12 +14,17 @@
 namespace cossim {
 namespace internal {
 
+// Room for `count` elements of `element_size` bytes. Entry points check their whole byte budget
+// first (reduction.h), so this refusal is defence in depth: the product is checked, never wraps.
 inline Status reserve_elements(Buffer* buffer, std::int64_t count, std::size_t element_size) {
-  if (count < 0 || static_cast<std::uint64_t>(count) > SIZE_MAX / element_size) {
-    return Status::OutOfMemory("Out of memory: " + int_to_string(count) +
-                               " elements do not fit in this address space");
+  std::uint64_t bytes = 0;
+  if (count < 0 || !checked_mul(static_cast<std::uint64_t>(count), element_size, &bytes) ||
+      bytes >= kMaxBytes) {
+    return Status::TooLarge("Too large: " + int_to_string(count) + " elements of " +
+                            uint_to_string(element_size) + " bytes; at most " +
+                            uint_to_string(kMaxBytes - 1) + " bytes fit in a 32-bit address space");
   }
-  return buffer->reserve(static_cast<std::size_t>(count) * element_size);
+  return buffer->reserve(static_cast<std::size_t>(bytes));
 }
 
 inline std::vector<std::int64_t> row_major_strides(const Shape& shape) {

@@ -1,13 +1,17 @@
 #include "cossim/metric.h"
 
 #include <cmath>
+#include <limits>
 
+#include "internal.h"
+#include "reduction.h"
 #include "strided.h"
 
 namespace cossim {
 
 using internal::CompensatedSum;
 using internal::Odometer;
+using internal::reserve_elements;
 
 namespace {
 
@@ -21,10 +25,11 @@ void mean_blocks(const double* in, std::int64_t outer, std::int64_t inner, doubl
   }
 }
 
+// Product of dims [from, to) of `shape`; saturating, as num_elements is (an empty shape's other
+// dims may overflow int64).
 std::int64_t product(const Shape& shape, std::size_t from, std::size_t to) {
-  std::int64_t n = 1;
-  for (std::size_t i = from; i < to; ++i) n *= shape[i];
-  return n;
+  return num_elements(Shape(shape.begin() + static_cast<std::ptrdiff_t>(from),
+                            shape.begin() + static_cast<std::ptrdiff_t>(to)));
 }
 
 // Σ a[ia]·b[ib] and Σ b[ib] over the broadcast of shapes sa and sb (into `shape`).
@@ -41,10 +46,7 @@ void weighted_sums(const double* a, const Shape& sa, const double* b, const Shap
 }
 
 Status reserve_doubles(Buffer* buffer, std::int64_t n) {
-  if (n < 0 || static_cast<std::uint64_t>(n) > SIZE_MAX / sizeof(double)) {
-    return Status::OutOfMemory("Out of memory: " + int_to_string(n) + " values");
-  }
-  return buffer->reserve(static_cast<std::size_t>(n) * sizeof(double));
+  return reserve_elements(buffer, n, sizeof(double));
 }
 
 Status update_keras2(const double* v, const Shape& values_shape, const double* w,
@@ -94,6 +96,12 @@ Status update_keras3(const double* v, const Shape& values_shape, const double* w
     // Per-sample means, then their sum; count the samples.
     const std::int64_t samples = vshape.empty() ? 1 : vshape[0];
     const std::int64_t inner = product(vshape, vshape.empty() ? 0 : 1, vshape.size());
+    if (vshape.size() > 1 && inner == 0) {
+      // Every sample's mean is over nothing (NaN, as reduce_mean gives): O(1) for any count.
+      update->total = samples > 0 ? std::numeric_limits<double>::quiet_NaN() : 0.0;
+      update->count = static_cast<double>(samples);
+      return Status::Ok();
+    }
     if (vshape.size() > 1) {
       COSSIM_RETURN_IF_ERROR(reserve_doubles(&ws->metric_values, samples));
       mean_blocks(v, samples, inner, ws->metric_values.as<double>());
@@ -119,14 +127,21 @@ Status update_keras3(const double* v, const Shape& values_shape, const double* w
   Shape full;
   const Status st = broadcast_shapes(wshape, vshape, &full);
   if (!st.ok() || full != vshape) {
-    return Status::Invalid("Incompatible shapes: sample_weight of shape " +
-                           shape_to_string(wshape) + " cannot be broadcast to values of shape " +
-                           shape_to_string(vshape));
+    return Status::Shape("Incompatible shapes: sample_weight of shape " + shape_to_string(wshape) +
+                         " cannot be broadcast to values of shape " + shape_to_string(vshape));
   }
   // v·w materialised in the values' shape, then the weight mean-reduced per sample (rank > 1),
   // the products mean-reduced per sample (rank > 1), and both summed.
   const std::int64_t n = num_elements(vshape);
   const std::int64_t samples = vshape.empty() ? 1 : vshape[0];
+  if (n == 0) {
+    // No values: the per-sample means (of the products, and of a weight of rank > 1) are over
+    // nothing, NaN for each of `samples` samples; without those means the sums are over nothing.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    update->total = vshape.size() > 1 && samples > 0 ? nan : 0.0;
+    update->count = k > 1 && samples > 0 ? nan : 0.0;
+    return Status::Ok();
+  }
   const std::int64_t room = n > samples ? n : samples;  // per-sample means of empty rows need room
   COSSIM_RETURN_IF_ERROR(reserve_doubles(&ws->metric_weights, 2 * room));
   double* vw = ws->metric_weights.as<double>();
@@ -160,17 +175,33 @@ Status cosine_metric_update(const TensorView& y_true, const TensorView& y_pred,
                             Flavor flavor, const KernelSet& kernels, Workspace* ws,
                             MetricUpdate* update) {
   if (weight && weight->dtype != y_pred.dtype) {
-    return Status::Invalid("sample_weight must have y_pred's dtype (the caller casts)");
+    return Status::Type("sample_weight must have y_pred's dtype (the caller casts)");
+  }
+  if (weight) COSSIM_RETURN_IF_ERROR(validate_shape(weight->shape, "sample_weight"));
+  COSSIM_RETURN_IF_ERROR(internal::plan_call(y_true, y_pred, axes, flavor, Form::kLossClass, ws));
+  // The forward pass, the weight as doubles, and an upper bound of the means' scratch.
+  const std::int64_t n_values = num_elements(ws->plan.per_sample_shape);
+  const std::int64_t nw = weight ? num_elements(weight->shape) : 0;
+  internal::ByteBudget budget;
+  internal::add_forward_bytes(ws->plan, dtype_size(y_pred.dtype), false, &budget);
+  budget.add(nw, sizeof(double));
+  // Keras 3: per-sample means (<= n_values) and, weighted, v·w and the broadcast weight;
+  // Keras 2 weighted: the values' means down to the weight's rank.
+  const int scratch = flavor == Flavor::kKeras3 ? (weight ? 3 : 1) : (weight ? 1 : 0);
+  for (int i = 0; i < scratch; ++i) budget.add(n_values, sizeof(double));
+  if (!budget.fits()) {
+    std::string what = internal::operands_text(y_true.shape, y_pred.shape) + " (values of shape " +
+                       shape_to_string(ws->plan.per_sample_shape);
+    if (weight) what += ", sample_weight " + shape_to_string(weight->shape);
+    return budget.refuse(what + ")");
   }
   const double* values = nullptr;
-  COSSIM_RETURN_IF_ERROR(cosine_per_sample(y_true, y_pred, axes, kernels, ws, &values, flavor));
+  COSSIM_RETURN_IF_ERROR(internal::forward(y_true, y_pred, kernels, flavor, false, ws, &values));
   const Shape& vshape = ws->plan.per_sample_shape;
   const double* w = nullptr;
   Shape wshape;
   if (weight) {
-    COSSIM_RETURN_IF_ERROR(validate_shape(weight->shape, "sample_weight"));
     wshape = weight->shape;
-    const std::int64_t nw = num_elements(wshape);
     COSSIM_RETURN_IF_ERROR(reserve_doubles(&ws->metric_weight_in, nw));
     double* wd = ws->metric_weight_in.as<double>();
     for (std::int64_t i = 0; i < nw; ++i) {

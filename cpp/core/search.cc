@@ -7,6 +7,8 @@
 
 #include "cossim/kernels.h"
 #include "cossim/shape_engine.h"
+#include "internal.h"
+#include "reduction.h"
 
 namespace cossim {
 
@@ -33,21 +35,15 @@ constexpr std::size_t kCandidateBudgetBytes = 8 << 20;
 // 1/sqrt(max(ss, eps)), with TF's Maximum semantics: a NaN sum of squares stays NaN.
 inline double inv_norm(double ss, double eps) { return 1.0 / std::sqrt(ss < eps ? eps : ss); }
 
-Status reserve_elements(Buffer* buffer, std::int64_t count, std::size_t element_size) {
-  if (count < 0 || static_cast<std::uint64_t>(count) > SIZE_MAX / element_size) {
-    return Status::OutOfMemory("Out of memory: " + int_to_string(count) +
-                               " elements do not fit in this address space");
-  }
-  return buffer->reserve(static_cast<std::size_t>(count) * element_size);
-}
+using internal::ByteBudget;
+using internal::reserve_elements;
 
 // validate_shape's checks, then the rank and a data pointer for a non-empty view.
 Status check_operand(const TensorView& v, const std::string& what, std::size_t min_rank,
                      const char* expected) {
   COSSIM_RETURN_IF_ERROR(validate_shape(v.shape, what.c_str()));
   if (v.shape.size() < min_rank || v.shape.size() > 2) {
-    return Status::Invalid(what + " must be " + expected + "; got shape " +
-                           shape_to_string(v.shape));
+    return Status::Shape(what + " must be " + expected + "; got shape " + shape_to_string(v.shape));
   }
   if (v.data == nullptr && num_elements(v.shape) != 0) {
     return Status::Invalid(what + " of shape " + shape_to_string(v.shape) + " has no data");
@@ -130,7 +126,31 @@ Status pairwise_typed(const TensorView& a, const TensorView& b, const KernelSet&
   const std::size_t row_bytes = std::max<std::size_t>(1, std::min(d * sizeof(T), kDepthChunkBytes));
   std::int64_t nb_max = static_cast<std::int64_t>(kBBlockBytes / row_bytes);
   nb_max = std::min(kMaxBBlockRows, std::max<std::int64_t>(kTileB, nb_max / kTileB * kTileB));
+  // Every buffer of the call, checked before any is allocated (m * n <= kMaxElements here).
+  // An empty output, or rows of length 0, read nothing and need no norms.
+  const bool trivial = m == 0 || n == 0 || d == 0;
+  ByteBudget budget;
+  budget.add(m * n, sizeof(T));
+  if (!trivial) {
+    budget.add(m, sizeof(double));
+    budget.add(n, sizeof(double));
+    budget.add(kABlockRows * nb_max, sizeof(double));
+  }
+  if (!budget.fits()) {
+    return budget.refuse("pairwise: a " + shape_to_string(a.shape) + " and b " +
+                         shape_to_string(b.shape) + " (output [" + int_to_string(m) + "," +
+                         int_to_string(n) + "])");
+  }
+  out->dtype = a.dtype;
+  out->shape = {m, n};
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->values, m * n, sizeof(T)));
+  out->data = ws->values.data();
+  if (trivial) {
+    // Nothing to read: an empty output, or rows of length 0 whose every cosine is 0 (a dot over
+    // nothing times finite norms), in O(output) whatever the other operand's row count.
+    std::fill(ws->values.as<T>(), ws->values.as<T>() + m * n, T(0));
+    return Status::Ok();
+  }
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->inv_norm_a, m, sizeof(double)));
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->inv_norm_b, n, sizeof(double)));
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->block_dots, kABlockRows * nb_max, sizeof(double)));
@@ -148,9 +168,6 @@ Status pairwise_typed(const TensorView& a, const TensorView& b, const KernelSet&
       pairwise_block(pa, pb, d, n, blk, tile, inv_a, inv_b, ws->block_dots.as<double>(), result);
     }
   }
-  out->dtype = a.dtype;
-  out->shape = {m, n};
-  out->data = result;
   return Status::Ok();
 }
 
@@ -244,8 +261,8 @@ Status top_k_typed(const TensorView& query, const TensorView& table, std::int64_
   const auto d = static_cast<std::size_t>(table.shape[1]);
   const std::int64_t kk = std::min(k, n);
   if (kk != 0 && nq > kMaxElements / kk) {
-    return Status::Invalid("top_k: the output [" + int_to_string(nq) + "," + int_to_string(kk) +
-                           "] has too many elements");
+    return Status::TooLarge("top_k: the output [" + int_to_string(nq) + "," + int_to_string(kk) +
+                            "] has too many elements");
   }
   const T* q = static_cast<const T*>(query.data);
   const T* x = static_cast<const T*>(table.data);
@@ -253,6 +270,17 @@ Status top_k_typed(const TensorView& query, const TensorView& table, std::int64_
 
   const std::int64_t per_pass = queries_per_pass(kk);
   const std::size_t chunk_rows = table_chunk_rows(d * sizeof(T));
+  // Every buffer of the call, checked before any is allocated (nq * kk <= kMaxElements here).
+  ByteBudget budget;
+  budget.add(nq * kk, sizeof(T));
+  budget.add(nq * kk, sizeof(std::int32_t));
+  budget.add(std::min(nq, per_pass) * kk, sizeof(Candidate));
+  budget.add(static_cast<std::int64_t>(chunk_rows) * (kMaxQueryDots + 1), sizeof(double));
+  if (!budget.fits()) {
+    return budget.refuse("top_k: query " + shape_to_string(query.shape) + " and table " +
+                         shape_to_string(table.shape) + " with k = " + int_to_string(k) +
+                         " (output [" + int_to_string(nq) + "," + int_to_string(kk) + "])");
+  }
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->values, nq * kk, sizeof(T)));
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->indices, nq * kk, sizeof(std::int32_t)));
   COSSIM_RETURN_IF_ERROR(
@@ -265,7 +293,14 @@ Status top_k_typed(const TensorView& query, const TensorView& table, std::int64_
   double* dots = ws->row_dots.as<double>();
   double* ss = dots + chunk_rows * kMaxQueryDots;
   const RowDotsFn<T> kernel = row_dots(kernels, q);
-  for (std::int64_t q0 = 0; kk > 0 && q0 < nq; q0 += per_pass) {
+  // Rows of length 0 all score 0 (a dot over nothing): the first k' rows, in index order, without
+  // reading the table, so an empty [2^31 - 1, 0] table costs O(q k').
+  const bool empty_rows = d == 0;
+  for (std::int64_t i = 0; empty_rows && i < nq * kk; ++i) {
+    values[i] = T(0);
+    indices[i] = static_cast<std::int32_t>(i % kk);
+  }
+  for (std::int64_t q0 = 0; !empty_rows && kk > 0 && q0 < nq; q0 += per_pass) {
     QueryPass pass;
     pass.count = static_cast<int>(std::min(per_pass, nq - q0));
     for (int j = 0; j < pass.count; ++j) {
@@ -309,15 +344,15 @@ Status pairwise_cosine(const TensorView& a, const TensorView& b, const KernelSet
   COSSIM_RETURN_IF_ERROR(check_operand(a, "pairwise: a", 2, "rank 2 [m,d]"));
   COSSIM_RETURN_IF_ERROR(check_operand(b, "pairwise: b", 2, "rank 2 [n,d]"));
   if (a.shape[1] != b.shape[1]) {
-    return Status::Invalid("pairwise: feature dims differ: " + shape_to_string(a.shape) + " vs. " +
-                           shape_to_string(b.shape));
+    return Status::Shape("pairwise: feature dims differ: " + shape_to_string(a.shape) + " vs. " +
+                         shape_to_string(b.shape));
   }
   if (a.dtype != b.dtype) {
-    return Status::Invalid("pairwise: a and b must have the same dtype (the caller casts)");
+    return Status::Type("pairwise: a and b must have the same dtype (the caller casts)");
   }
   if (b.shape[0] != 0 && a.shape[0] > kMaxElements / b.shape[0]) {
-    return Status::Invalid("pairwise: the output [" + int_to_string(a.shape[0]) + "," +
-                           int_to_string(b.shape[0]) + "] has too many elements");
+    return Status::TooLarge("pairwise: the output [" + int_to_string(a.shape[0]) + "," +
+                            int_to_string(b.shape[0]) + "] has too many elements");
   }
   return a.dtype == DType::kFloat64 ? pairwise_typed<double>(a, b, kernels, ws, out)
                                     : pairwise_typed<float>(a, b, kernels, ws, out);
@@ -328,16 +363,16 @@ Status top_k_cosine(const TensorView& query, const TensorView& table, std::int64
   COSSIM_RETURN_IF_ERROR(check_operand(query, "top_k: query", 1, "rank 1 [d] or rank 2 [q,d]"));
   COSSIM_RETURN_IF_ERROR(check_operand(table, "top_k: table", 2, "rank 2 [n,d]"));
   if (query.shape.back() != table.shape[1]) {
-    return Status::Invalid("top_k: feature dims differ: " + shape_to_string(query.shape) + " vs. " +
-                           shape_to_string(table.shape));
+    return Status::Shape("top_k: feature dims differ: " + shape_to_string(query.shape) + " vs. " +
+                         shape_to_string(table.shape));
   }
   if (query.dtype != table.dtype) {
-    return Status::Invalid("top_k: query and table must have the same dtype (the caller casts)");
+    return Status::Type("top_k: query and table must have the same dtype (the caller casts)");
   }
   if (k < 0) return Status::Invalid("top_k: k must be >= 0; got " + int_to_string(k));
   if (table.shape[0] > INT32_MAX) {
-    return Status::Invalid("top_k: table has " + int_to_string(table.shape[0]) +
-                           " rows; at most 2147483647 are supported (int32 indices)");
+    return Status::Shape("top_k: table has " + int_to_string(table.shape[0]) +
+                         " rows; at most 2147483647 are supported (int32 indices)");
   }
   return table.dtype == DType::kFloat64 ? top_k_typed<double>(query, table, k, kernels, ws, out)
                                         : top_k_typed<float>(query, table, k, kernels, ws, out);

@@ -7,14 +7,14 @@ namespace cossim {
 
 Status validate_shape(const Shape& shape, const char* what) {
   if (shape.size() > static_cast<std::size_t>(kMaxRank)) {
-    return Status::Invalid(std::string(what) + " has rank " + int_to_string(shape.size()) +
-                           "; at most " + int_to_string(kMaxRank) + " dimensions are supported");
+    return Status::Shape(std::string(what) + " has rank " + int_to_string(shape.size()) +
+                         "; at most " + int_to_string(kMaxRank) + " dimensions are supported");
   }
   bool empty = false;
   for (std::int64_t d : shape) {
     if (d < 0) {
-      return Status::Invalid(std::string(what) + " has a negative dimension: shape " +
-                             shape_to_string(shape));
+      return Status::Shape(std::string(what) + " has a negative dimension: shape " +
+                           shape_to_string(shape));
     }
     empty |= d == 0;
   }
@@ -29,8 +29,8 @@ Status validate_shape(const Shape& shape, const char* what) {
     product *= d;
   }
   if (too_many) {
-    return Status::Invalid(std::string(what) + " of shape " + shape_to_string(shape) +
-                           " has too many elements");
+    return Status::TooLarge(std::string(what) + " of shape " + shape_to_string(shape) +
+                            " has too many elements");
   }
   return Status::Ok();
 }
@@ -42,13 +42,13 @@ Status resolve_axes(const std::vector<std::int64_t>& axes, const Shape& shape, c
   for (std::int64_t axis : axes) {
     const std::int64_t r = axis < 0 ? axis + rank : axis;
     if (r < 0 || r >= rank) {
-      return Status::Invalid("Invalid reduction dimension (" + int_to_string(axis) +
-                             " for input with " + int_to_string(rank) + " dimension(s)): axis " +
-                             int_to_string(axis) + " is out of range for " + what + " of shape " +
-                             shape_to_string(shape));
+      return Status::Shape("Invalid reduction dimension (" + int_to_string(axis) +
+                           " for input with " + int_to_string(rank) + " dimension(s)): axis " +
+                           int_to_string(axis) + " is out of range for " + what + " of shape " +
+                           shape_to_string(shape));
     }
     if (std::find(resolved->begin(), resolved->end(), static_cast<int>(r)) != resolved->end()) {
-      return Status::Invalid(
+      return Status::Shape(
           "Invalid reduction arguments: Axes contains duplicate dimension: " + int_to_string(r) +
           " (for " + what + " of shape " + shape_to_string(shape) + ")");
     }
@@ -96,8 +96,8 @@ Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out) {
     } else if (da == 1) {
       result[j] = db;
     } else {
-      return Status::Invalid("Incompatible shapes: " + shape_to_string(a) + " vs. " +
-                             shape_to_string(b));
+      return Status::Shape("Incompatible shapes: " + shape_to_string(a) + " vs. " +
+                           shape_to_string(b));
     }
   }
   return Status::Ok();
@@ -118,10 +118,10 @@ Status adjust_weight_rank(const Shape& losses, Shape* weight) {
   if (weight->empty()) return Status::Ok();
   if (weight->size() == losses.size() + 1) {
     if (weight->back() != 1) {
-      return Status::Invalid("Can not squeeze dim[" + int_to_string(weight->size() - 1) +
-                             "], expected a dimension of 1, got " + int_to_string(weight->back()) +
-                             " (sample_weight of shape " + shape_to_string(*weight) +
-                             " against losses of shape " + shape_to_string(losses) + ")");
+      return Status::Shape("Can not squeeze dim[" + int_to_string(weight->size() - 1) +
+                           "], expected a dimension of 1, got " + int_to_string(weight->back()) +
+                           " (sample_weight of shape " + shape_to_string(*weight) +
+                           " against losses of shape " + shape_to_string(losses) + ")");
     }
     weight->pop_back();
   } else if (losses.size() == weight->size() + 1) {
@@ -159,7 +159,12 @@ void plan_rows(const Shape& x, const std::vector<int>& own_axes, const CosinePla
   for (int d = rank; d-- > 0;) {
     if (contains(own_axes, d)) continue;
     own_stride[d] = x[d] == 1 ? 0 : stride;
-    stride *= x[d];
+    // Saturating: the strides of an empty operand are never used, and its dims may overflow.
+    std::uint64_t next = 0;
+    const bool fits =
+        checked_mul(static_cast<std::uint64_t>(stride), static_cast<std::uint64_t>(x[d]), &next) &&
+        next <= static_cast<std::uint64_t>(INT64_MAX);
+    stride = fits ? static_cast<std::int64_t>(next) : INT64_MAX;
   }
   row_layout(x, own_axes, &rows->gather_perm);
   rows->outer_row_strides.clear();
@@ -175,14 +180,18 @@ void plan_rows(const Shape& x, const std::vector<int>& own_axes, const CosinePla
 RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes, std::vector<int>* perm) {
   RowLayout layout;
   perm->clear();
+  Shape outer_dims, axis_dims;
   for (int d = 0; d < static_cast<int>(x.size()); ++d) {
     if (contains(own_axes, d)) {
-      layout.row_length *= x[d];
+      axis_dims.push_back(x[d]);
     } else {
       perm->push_back(d);
-      layout.rows *= x[d];
+      outer_dims.push_back(x[d]);
     }
   }
+  // Saturating products: of an empty x, the factor without the 0 may exceed int64.
+  layout.rows = num_elements(outer_dims);
+  layout.row_length = num_elements(axis_dims);
   perm->insert(perm->end(), own_axes.begin(), own_axes.end());
   int last = -1;
   for (int d : *perm) {
@@ -198,7 +207,7 @@ RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes, std::vect
 }
 
 Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<std::int64_t>& axes,
-                   CosinePlan* plan, Flavor flavor) {
+                   CosinePlan* plan, Flavor flavor, Form form) {
   COSSIM_RETURN_IF_ERROR(validate_shape(y_true, "y_true"));
   COSSIM_RETURN_IF_ERROR(validate_shape(y_pred, "y_pred"));
   plan->y_true = y_true;
@@ -207,7 +216,7 @@ Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<s
     squeeze_or_expand_to_same_rank(&plan->y_true, &plan->y_pred);
     if (plan->y_true.empty()) plan->y_true.push_back(1);
     if (plan->y_pred.empty()) plan->y_pred.push_back(1);
-  } else {
+  } else if (form == Form::kLossClass) {
     apply_squeeze_rule(&plan->y_true, &plan->y_pred);
   }
   // Keras normalises y_true, then y_pred, then multiplies: errors come in that order.
@@ -220,13 +229,18 @@ Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<s
 
   plan->outer.clear();
   plan->row_length = 1;
+  // An operand with a 0 dim makes the broadcast empty: nothing is read and no row is planned
+  // (the other dims may be anything up to 2^63; their products are never formed).
+  plan->empty = num_elements(plan->broadcast) == 0;
+  Shape reduced;
   for (int b = 0; b < static_cast<int>(plan->broadcast.size()); ++b) {
     if (contains(plan->axes_broadcast, b)) {
-      plan->row_length *= plan->broadcast[b];
+      reduced.push_back(plan->broadcast[b]);
     } else {
       plan->outer.push_back(plan->broadcast[b]);
     }
   }
+  plan->row_length = num_elements(reduced);  // saturating: only an empty plan can exceed 2^53
   plan->per_sample_shape = plan->outer;
 
   plan->fused = rows_line_up(plan->y_true, plan->axes_true, *plan) &&

@@ -3,24 +3,35 @@
 namespace cossim {
 
 std::int64_t num_elements(const Shape& shape) {
-  std::int64_t n = 1;
-  for (std::int64_t d : shape) n *= d;
-  return n;
+  for (std::int64_t d : shape) {
+    if (d == 0) return 0;  // before any product: [2^31-1, 2^31-1, 2^31-1, 0] has no overflow
+  }
+  std::uint64_t n = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0 || !checked_mul(n, static_cast<std::uint64_t>(d), &n) || n > INT64_MAX) {
+      return INT64_MAX;
+    }
+  }
+  return static_cast<std::int64_t>(n);
 }
 
-std::string int_to_string(std::int64_t value) {
+std::string uint_to_string(std::uint64_t magnitude) {
   char digits[24];
   int n = 0;
-  // Work with the magnitude as unsigned so that INT64_MIN has no overflow.
-  std::uint64_t magnitude =
-      value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
   do {
     digits[n++] = static_cast<char>('0' + magnitude % 10);
     magnitude /= 10;
   } while (magnitude != 0);
-  std::string s = value < 0 ? "-" : "";
+  std::string s;
   while (n > 0) s += digits[--n];
   return s;
+}
+
+std::string int_to_string(std::int64_t value) {
+  // The magnitude as unsigned, so that INT64_MIN has no overflow.
+  const std::uint64_t magnitude =
+      value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+  return (value < 0 ? "-" : "") + uint_to_string(magnitude);
 }
 
 std::string shape_to_string(const Shape& shape) {

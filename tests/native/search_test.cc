@@ -716,45 +716,48 @@ TensorView ShapeOnly(Shape shape, DType dtype = DType::kFloat32) {
   return v;
 }
 
-void ExpectInvalid(const Status& s, const std::string& message) {
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+// The message and the status class (shapes: kShape, dtypes: kType, sizes: kTooLarge, options:
+// kInvalidArgument).
+void ExpectError(const Status& s, StatusCode code, const std::string& message) {
+  EXPECT_EQ(s.code(), code) << s.message();
   EXPECT_EQ(s.message(), message);
 }
 
 TEST(SearchErrors, PairwiseShapesAndDtypes) {
-  ExpectInvalid(Pairwise(ShapeOnly({3}), ShapeOnly({2, 3})),
-                "pairwise: a must be rank 2 [m,d]; got shape [3]");
-  ExpectInvalid(Pairwise(ShapeOnly({2, 3}), ShapeOnly({1, 2, 3})),
-                "pairwise: b must be rank 2 [n,d]; got shape [1,2,3]");
-  ExpectInvalid(Pairwise(ShapeOnly({2, 3}), ShapeOnly({4, 5})),
-                "pairwise: feature dims differ: [2,3] vs. [4,5]");
-  ExpectInvalid(Pairwise(ShapeOnly({2, 3}), ShapeOnly({4, 3}, DType::kFloat64)),
-                "pairwise: a and b must have the same dtype (the caller casts)");
-  ExpectInvalid(Pairwise(ShapeOnly({-1, 3}), ShapeOnly({4, 3})),
-                "pairwise: a has a negative dimension: shape [-1,3]");
+  ExpectError(Pairwise(ShapeOnly({3}), ShapeOnly({2, 3})), StatusCode::kShape,
+              "pairwise: a must be rank 2 [m,d]; got shape [3]");
+  ExpectError(Pairwise(ShapeOnly({2, 3}), ShapeOnly({1, 2, 3})), StatusCode::kShape,
+              "pairwise: b must be rank 2 [n,d]; got shape [1,2,3]");
+  ExpectError(Pairwise(ShapeOnly({2, 3}), ShapeOnly({4, 5})), StatusCode::kShape,
+              "pairwise: feature dims differ: [2,3] vs. [4,5]");
+  ExpectError(Pairwise(ShapeOnly({2, 3}), ShapeOnly({4, 3}, DType::kFloat64)), StatusCode::kType,
+              "pairwise: a and b must have the same dtype (the caller casts)");
+  ExpectError(Pairwise(ShapeOnly({-1, 3}), ShapeOnly({4, 3})), StatusCode::kShape,
+              "pairwise: a has a negative dimension: shape [-1,3]");
   TensorView no_data = ShapeOnly({2, 3});
   no_data.data = nullptr;
-  ExpectInvalid(Pairwise(ShapeOnly({2, 3}), no_data), "pairwise: b of shape [2,3] has no data");
+  ExpectError(Pairwise(ShapeOnly({2, 3}), no_data), StatusCode::kInvalidArgument,
+              "pairwise: b of shape [2,3] has no data");
   const std::int64_t big = std::int64_t{1} << 40;
-  ExpectInvalid(Pairwise(ShapeOnly({big, 0}), ShapeOnly({big, 0})),
-                "pairwise: the output [1099511627776,1099511627776] has too many elements");
+  ExpectError(Pairwise(ShapeOnly({big, 0}), ShapeOnly({big, 0})), StatusCode::kTooLarge,
+              "pairwise: the output [1099511627776,1099511627776] has too many elements");
 }
 
 TEST(SearchErrors, TopKShapesDtypesAndK) {
-  ExpectInvalid(TopK(ShapeOnly({}), ShapeOnly({2, 3}), 1),
-                "top_k: query must be rank 1 [d] or rank 2 [q,d]; got shape []");
-  ExpectInvalid(TopK(ShapeOnly({1, 1, 3}), ShapeOnly({2, 3}), 1),
-                "top_k: query must be rank 1 [d] or rank 2 [q,d]; got shape [1,1,3]");
-  ExpectInvalid(TopK(ShapeOnly({3}), ShapeOnly({3}), 1),
-                "top_k: table must be rank 2 [n,d]; got shape [3]");
-  ExpectInvalid(TopK(ShapeOnly({3}), ShapeOnly({4, 5}), 1),
-                "top_k: feature dims differ: [3] vs. [4,5]");
-  ExpectInvalid(TopK(ShapeOnly({2, 5}, DType::kFloat64), ShapeOnly({4, 5}), 1),
-                "top_k: query and table must have the same dtype (the caller casts)");
-  ExpectInvalid(TopK(ShapeOnly({5}), ShapeOnly({4, 5}), -1), "top_k: k must be >= 0; got -1");
-  ExpectInvalid(
-      TopK(ShapeOnly({0}), ShapeOnly({std::int64_t{1} << 31, 0}), 1),
-      "top_k: table has 2147483648 rows; at most 2147483647 are supported (int32 indices)");
+  ExpectError(TopK(ShapeOnly({}), ShapeOnly({2, 3}), 1), StatusCode::kShape,
+              "top_k: query must be rank 1 [d] or rank 2 [q,d]; got shape []");
+  ExpectError(TopK(ShapeOnly({1, 1, 3}), ShapeOnly({2, 3}), 1), StatusCode::kShape,
+              "top_k: query must be rank 1 [d] or rank 2 [q,d]; got shape [1,1,3]");
+  ExpectError(TopK(ShapeOnly({3}), ShapeOnly({3}), 1), StatusCode::kShape,
+              "top_k: table must be rank 2 [n,d]; got shape [3]");
+  ExpectError(TopK(ShapeOnly({3}), ShapeOnly({4, 5}), 1), StatusCode::kShape,
+              "top_k: feature dims differ: [3] vs. [4,5]");
+  ExpectError(TopK(ShapeOnly({2, 5}, DType::kFloat64), ShapeOnly({4, 5}), 1), StatusCode::kType,
+              "top_k: query and table must have the same dtype (the caller casts)");
+  ExpectError(TopK(ShapeOnly({5}), ShapeOnly({4, 5}), -1), StatusCode::kInvalidArgument,
+              "top_k: k must be >= 0; got -1");
+  ExpectError(TopK(ShapeOnly({0}), ShapeOnly({std::int64_t{1} << 31, 0}), 1), StatusCode::kShape,
+              "top_k: table has 2147483648 rows; at most 2147483647 are supported (int32 indices)");
 }
 
 TEST(SearchErrors, WorkspaceKeepsWorkingAfterAnError) {

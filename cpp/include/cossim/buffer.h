@@ -16,7 +16,9 @@ class Buffer {
   Buffer& operator=(const Buffer&) = delete;
   ~Buffer();
 
-  // Ensures room for `bytes` bytes; the contents are not preserved when it grows.
+  // Ensures room for `bytes` bytes; the contents are not preserved when it grows. A size whose
+  // 16-byte rounding would reach kMaxBytes (tensor.h) is refused with Status::TooLarge, and the
+  // buffer is left as it was (the rounding is computed in 64 bits, so it never wraps).
   Status reserve(std::size_t bytes);
   void release();
 
@@ -25,6 +27,7 @@ class Buffer {
     return static_cast<T*>(data_);
   }
   void* data() { return data_; }
+  const void* data() const { return data_; }
   std::size_t capacity() const { return capacity_; }
 
  private:

@@ -18,14 +18,21 @@ namespace cossim {
 // Which Keras's rules apply: tf.keras 2.9 (the default) or Keras 3 (keras-semantics.md §9).
 enum class Flavor : int { kKeras2 = 0, kKeras3 = 1 };
 
+// Which Keras entry point: the loss class (tf.keras.losses.CosineSimilarity, whose
+// LossFunctionWrapper applies the y_true/y_pred squeeze rule of §2.2 to tensors) or the function
+// tf.keras.losses.cosine_similarity, which does not (§1.1 vs §2.1). Keras 3's function applies
+// squeeze_or_expand_to_same_rank itself, so there both forms plan the same.
+enum class Form : int { kLossClass = 0, kFunction = 1 };
+
 // Largest rank accepted (TF's own limit for most kernels is far lower in practice).
 inline constexpr int kMaxRank = 32;
 // Largest element count of any shape the engine plans for (keeps every index in int64 and
 // every double-valued count exact).
 inline constexpr std::int64_t kMaxElements = std::int64_t{1} << 53;
 
-// Checks dims (non-negative, rank <= kMaxRank, element count <= kMaxElements). `what` names the
-// operand in the message ("y_true", "sample_weight", ...).
+// Checks dims (non-negative, rank <= kMaxRank: Status::Shape; element count <= kMaxElements:
+// Status::TooLarge). `what` names the operand in the message ("y_true", "sample_weight", ...).
+// An empty shape passes whatever its other dims.
 Status validate_shape(const Shape& shape, const char* what);
 
 // Resolves user axes against `rank`: negative axes count from the end. Out of range:
@@ -65,7 +72,8 @@ struct RowLayout {
 };
 
 // `*gather_perm` receives the permutation of the operand's dims (outer dims, then axes) to
-// gather it into, or is left empty when no copy is needed.
+// gather it into, or is left empty when no copy is needed. rows and row_length saturate at
+// INT64_MAX (only possible for an empty `x`, whose other factor is then 0).
 RowLayout row_layout(const Shape& x, const std::vector<int>& own_axes,
                      std::vector<int>* gather_perm);
 
@@ -87,7 +95,11 @@ struct CosinePlan {
   std::vector<int> axes_true, axes_pred, axes_broadcast;  // resolved, each against its own rank
   Shape outer;                  // broadcast dims that are not reduced, in order
   Shape per_sample_shape;       // == outer: the shape of reduce_sum(..., axes) (keepdims=False)
-  std::int64_t row_length = 1;  // product of the reduced broadcast dims
+  std::int64_t row_length = 1;  // product of the reduced broadcast dims (saturated when empty)
+  // Some operand has a 0 dim, so the broadcast has no elements: every per-sample value is a sum
+  // over nothing (0), there are none when per_sample_shape has a 0 dim too, and no row of either
+  // operand is read (callers check `empty` first; rows_* strides may be saturated then).
+  bool empty = false;
 
   // Fused path: both operands' normalisation axes line up with the reduction axes and neither
   // is broadcast along them, so cos = dot * rsqrt(ss_t) * rsqrt(ss_p) per row. Otherwise the
@@ -100,8 +112,9 @@ struct CosinePlan {
 // and broadcasts. Errors name the operand and the shapes.
 // Keras 3: the rank rule is squeeze_or_expand_to_same_rank, and a rank-0 operand is normalised as
 // shape [1] (ops.nn._normalize expands it), so the per-sample result of two scalars is [].
+// Form::kFunction skips Keras 2's squeeze rule (Keras 3 applies its rank rule in both forms).
 Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<std::int64_t>& axes,
-                   CosinePlan* plan, Flavor flavor = Flavor::kKeras2);
+                   CosinePlan* plan, Flavor flavor = Flavor::kKeras2, Form form = Form::kLossClass);
 
 // Shapes of losses * sample_weight, after the rank adjustment.
 struct WeightPlan {
