@@ -61,12 +61,23 @@ TensorView g_views[kInSlots];
 
 constexpr const char* kSlotNames[kInSlots] = {"y_true", "y_pred", "sample_weight", "dy"};
 
+bool present(InSlot s) { return (g_io.present >> s) & 1; }
+
 int fail(const Status& status) {
   g_last_error = status.message();
+  // Working memory that could not be had is reported by the buffer that asked for it, which does
+  // not know the call's shapes: name them here.
+  if (status.code() == StatusCode::kOutOfMemory) {
+    g_last_error += " (inputs";
+    for (int s = 0; s < kInSlots; ++s) {
+      if (s < 2 || present(static_cast<InSlot>(s))) {
+        g_last_error += std::string(" ") + kSlotNames[s] + " " + shape_to_string(g_views[s].shape);
+      }
+    }
+    g_last_error += ")";
+  }
   return static_cast<int>(status.code());
 }
-
-bool present(InSlot s) { return (g_io.present >> s) & 1; }
 
 std::uint32_t address_of(const void* p) {
   return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(p));
@@ -363,8 +374,8 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_stage(double bytes) {
 
 // Heap tensors (alloc() in JS): 16-byte aligned blocks the user fills in place. 0 on failure,
 // with the reason in cossim_last_error. Sizes are checked in 64 bits before anything is
-// allocated, and a block is handed out only if it lies wholly inside the memory (defence in depth
-// against the allocator's 32-bit arithmetic near the 4 GiB limit).
+// allocated, and a block is handed out only if it lies wholly inside the memory (allocate_block,
+// buffer.h).
 EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_alloc(double bytes) {
   constexpr double kMaxBlock = 4294967296.0 - 65536.0;  // never all of the 4 GiB address space
   if (!(bytes >= 0) || bytes > kMaxBlock) {
@@ -374,12 +385,7 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_alloc(double bytes) {
   }
   const std::uint64_t n = static_cast<std::uint64_t>(bytes);
   const std::uint64_t rounded = n < 16 ? 16 : (n + 15) / 16 * 16;
-  void* p = std::aligned_alloc(16, static_cast<std::size_t>(rounded));
-  const std::uint64_t at = reinterpret_cast<std::uintptr_t>(p);
-  if (p != nullptr && at + rounded > static_cast<std::uint64_t>(emscripten_get_heap_size())) {
-    std::free(p);  // the allocator returned a block that ends past the memory
-    p = nullptr;
-  }
+  void* p = allocate_block(static_cast<std::size_t>(rounded));
   if (p == nullptr) {
     g_last_error = "Out of memory: could not allocate " +
                    int_to_string(static_cast<std::int64_t>(n)) + " bytes of WebAssembly memory (" +

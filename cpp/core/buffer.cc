@@ -6,10 +6,28 @@
 
 #include "cossim/tensor.h"
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten/heap.h>
+#endif
+
 namespace cossim {
 
 namespace {
 constexpr std::size_t kAlignment = 16;  // one v128
+}
+
+void* allocate_block(std::size_t bytes) {
+  void* p = std::aligned_alloc(kAlignment, bytes);
+#ifdef __EMSCRIPTEN__
+  // emmalloc (Emscripten 3.1.6) was seen handing out blocks that end past the memory when it is
+  // filled close to 4 GiB (its 32-bit arithmetic there); a write into one traps. Refuse them.
+  const std::uint64_t end = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(p)) + bytes;
+  if (p != nullptr && end > static_cast<std::uint64_t>(emscripten_get_heap_size())) {
+    std::free(p);
+    return nullptr;
+  }
+#endif
+  return p;
 }
 
 Buffer::~Buffer() { release(); }
@@ -37,10 +55,10 @@ Status Buffer::reserve(std::size_t bytes) {
   if (want < need || want > limit) want = need;
   want = round_up(want);
   release();
-  data_ = std::aligned_alloc(kAlignment, static_cast<std::size_t>(want));
+  data_ = allocate_block(static_cast<std::size_t>(want));
   if (data_ == nullptr && want != round_up(need)) {
     want = round_up(need);
-    data_ = std::aligned_alloc(kAlignment, static_cast<std::size_t>(want));
+    data_ = allocate_block(static_cast<std::size_t>(want));
   }
   if (data_ == nullptr) {
     return Status::OutOfMemory("Out of memory: could not allocate " + uint_to_string(need) +

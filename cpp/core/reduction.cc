@@ -85,7 +85,7 @@ ReductionPlan plan_reduction(Reduction reduction, Flavor flavor, const CosinePla
 
 Status ByteBudget::refuse(const std::string& what) const {
   const std::string bytes =
-      ok_ ? uint_to_string(total_) : std::string("more than 18446744073709551615");
+      ok_ ? uint_to_string(total_) : std::string("more than 2^64");
   return Status::TooLarge("Too large: " + what + " needs " + bytes + " bytes; at most " +
                           uint_to_string(kMaxBytes - 1) + " bytes fit in a 32-bit address space");
 }

@@ -23,7 +23,8 @@ export function attempt(fn) {
 
 // Integers written in a message (digits with optional , or _ separators), as BigInts.
 export function integersIn(message) {
-  return (String(message).match(/\d[\d,_]*/g) ?? []).map((s) => BigInt(s.replace(/[,_]/g, '')));
+  // Digits only: shapes print as [2147483647,1,0], whose commas separate numbers.
+  return (String(message).match(/\d+/g) ?? []).map((s) => BigInt(s));
 }
 
 /**

@@ -9,6 +9,10 @@
 
 namespace cossim {
 
+// 16-byte aligned storage of `bytes` bytes (a multiple of 16), or null; free it with std::free.
+// Under Emscripten a block is handed out only if it lies wholly inside the memory.
+void* allocate_block(std::size_t bytes);
+
 class Buffer {
  public:
   Buffer() = default;
