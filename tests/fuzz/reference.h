@@ -148,6 +148,7 @@ struct RefTensor {
 // it adds to and its t / p element.
 struct RefCosine {
   bool ok = false;
+  bool covered = true;  // false: too large for the reference (not a verdict on the input)
   bool near_eps = false;
   Shape t_shape, p_shape, b_shape, per_sample;
   std::vector<LD> cos, mag;                 // per sample
@@ -171,7 +172,10 @@ inline RefCosine ref_cosine(const RefTensor& t, const RefTensor& p,
   if (!resolve(axes, r.t_shape.size(), &at) || !resolve(axes, r.p_shape.size(), &ap)) return r;
   if (!numpy_broadcast(r.t_shape, r.p_shape, &r.b_shape)) return r;
   if (!resolve(axes, r.b_shape.size(), &ab)) return r;
-  if (count(r.b_shape) > kMaxRefElements) return r;
+  if (count(r.b_shape) > kMaxRefElements) {
+    r.covered = false;
+    return r;
+  }
   const LD eps = ref_eps(dt, flavor);
   r.nt = normalise(t.v, r.t_shape, at, eps, &r.near_eps);
   r.np = normalise(p.v, r.p_shape, ap, eps, &r.near_eps);
@@ -201,6 +205,7 @@ inline RefCosine ref_cosine(const RefTensor& t, const RefTensor& p,
 // The loss output (CosineSimilarity::call) and, when asked, the gradients.
 struct RefLoss {
   bool ok = false;
+  bool covered = true;
   Shape shape;
   std::vector<LD> value, mag;
   bool grad_ok = false;  // dy had an acceptable shape
@@ -239,6 +244,7 @@ inline RefLoss ref_loss(const RefTensor& t, const RefTensor& p, const RefTensor*
                         Reduction reduction, DType dt, Flavor flavor) {
   RefLoss out;
   RefCosine c = ref_cosine(t, p, axes, dt, flavor);
+  out.covered = c.covered;
   if (!c.ok) return out;
   // Weight rank rule, then the broadcast of losses * weight.
   Shape losses = c.per_sample, ws, full = c.per_sample;
@@ -255,7 +261,10 @@ inline RefLoss ref_loss(const RefTensor& t, const RefTensor& p, const RefTensor*
       }
     }
     if (!numpy_broadcast(losses, ws, &full)) return out;
-    if (count(full) > kMaxRefElements) return out;
+    if (count(full) > kMaxRefElements) {
+      out.covered = false;
+      return out;
+    }
   }
   const std::int64_t n = count(full);
   std::vector<std::int64_t> e_loss(static_cast<std::size_t>(n)), e_w(static_cast<std::size_t>(n));
@@ -331,6 +340,7 @@ inline RefLoss ref_loss(const RefTensor& t, const RefTensor& p, const RefTensor*
 // The metric's (Δtotal, Δcount), following metric.h's description of Keras 2.9 and Keras 3.
 struct RefMetric {
   bool ok = false;
+  bool covered = true;
   LD total = 0, count = 0, total_mag = 0, count_mag = 0;
 };
 
@@ -355,6 +365,7 @@ inline RefMetric ref_metric(const RefTensor& t, const RefTensor& p, const RefTen
                             const std::vector<std::int64_t>& axes, DType dt, Flavor flavor) {
   RefMetric out;
   RefCosine c = ref_cosine(t, p, axes, dt, flavor);
+  out.covered = c.covered;
   if (!c.ok) return out;
   std::vector<LD> v = c.cos, vm = c.mag;
   Shape vs = c.per_sample;
@@ -404,7 +415,11 @@ inline RefMetric ref_metric(const RefTensor& t, const RefTensor& p, const RefTen
       vs = reduced;
     }
     Shape full;
-    if (!numpy_broadcast(vs, ws, &full) || count(full) > kMaxRefElements) return out;
+    if (!numpy_broadcast(vs, ws, &full)) return out;
+    if (count(full) > kMaxRefElements) {
+      out.covered = false;
+      return out;
+    }
     for (std::int64_t e = 0; e < count(full); ++e) {
       const auto idx = unflatten(e, full);
       const LD wv = w->v[offset_in(ws, idx)];
