@@ -331,6 +331,15 @@ inline RefLoss ref_loss(const RefTensor& t, const RefTensor& p, const RefTensor*
   std::vector<bool> at, ap;
   resolve(axes, c.t_shape.size(), &at);
   resolve(axes, c.p_shape.size(), &ap);
+  if (c.b_s.empty()) {
+    // An empty product: no element of either operand reaches an output, so nothing flows back
+    // (the gradient is a sum over no samples, 0), even where an input is NaN or Inf.
+    out.gt.assign(t.v.size(), 0.0L);
+    out.gt_mag.assign(t.v.size(), 0.0L);
+    out.gp.assign(p.v.size(), 0.0L);
+    out.gp_mag.assign(p.v.size(), 0.0L);
+    return out;
+  }
   normalisation_backward(t.v, c.t_shape, at, c.nt, eps, Gt, Gta, &out.gt, &out.gt_mag);
   normalisation_backward(p.v, c.p_shape, ap, c.np, eps, Gp, Gpa, &out.gp, &out.gp_mag);
   if (c.near_eps) out.grad_ok = false;  // the mask could flip on a rounding
