@@ -27,7 +27,10 @@ using LD = long double;
 
 inline constexpr std::int64_t kMaxRefElements = 1 << 14;
 
+// Element count; a shape with a zero dim has none, whatever its other dims (never multiplied).
 inline std::int64_t count(const Shape& s) {
+  for (auto d : s)
+    if (d == 0) return 0;
   std::int64_t n = 1;
   for (auto d : s) n *= d;
   return n;

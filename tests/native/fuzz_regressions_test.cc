@@ -63,6 +63,24 @@ TEST(FuzzRegressions, DISABLED_GradientOfOperandBroadcastAgainstEmptyBatchIsZero
   }
 }
 
+// Item 4 with y_pred the broadcast one: [2,1] against y_true [2,0], axes [] (per element): the
+// product [2,0] is empty, so d/dy_pred = 0.
+TEST(FuzzRegressions, DISABLED_GradientOfPredBroadcastAgainstEmptyIsZero) {
+  for (const Sets& s : AllSets()) {
+    SCOPED_TRACE(s.loss->name);
+    const CosineSimilarity loss({}, Reduction::kSumOverBatchSize);
+    Workspace ws;
+    Result value;
+    GradientOutput grads;
+    const std::vector<float> empty, p = {0.5f, -2.0f};
+    ASSERT_TRUE(loss.gradient(View(empty, {2, 0}), View(p, {2, 1}), nullptr, nullptr, true, true,
+                              *s.loss, &ws, &value, &grads)
+                    .ok());
+    EXPECT_EQ(static_cast<const float*>(grads.y_pred)[0], 0.0f);
+    EXPECT_EQ(static_cast<const float*>(grads.y_pred)[1], 0.0f);
+  }
+}
+
 // Item 4, the fuzzer's own case: Keras 3 expands the scalar y_true to [1]; against y_pred [0] no
 // sample uses it, so d/dy_true = 0 (fresh workspace: natively the allocator's fill was returned).
 TEST(FuzzRegressions, DISABLED_Keras3ScalarAgainstEmptyGradientIsZero) {
@@ -96,6 +114,18 @@ TEST(FuzzRegressions, DISABLED_EmptyShapesWithLargeDimsDoNotOverflow) {
       ASSERT_TRUE(
           loss.call(View(empty, shape), View(empty, shape), nullptr, *s.loss, &ws, &r).ok());
       EXPECT_TRUE(r.shape.empty());
+      EXPECT_EQ(static_cast<const float*>(r.data)[0], 0.0f);
+    }
+    {  // shape_engine.cc row_layout: the gradient with axes [-1, 1, -2] (general path).
+      const std::vector<float> empty;
+      const Shape shape = {0, kI32Max, kI32Max, 7};
+      const CosineSimilarity loss({-1, 1, -2});
+      Workspace ws;
+      Result r;
+      GradientOutput g;
+      ASSERT_TRUE(loss.gradient(View(empty, shape), View(empty, shape), nullptr, nullptr, true,
+                                false, *s.loss, &ws, &r, &g)
+                      .ok());
       EXPECT_EQ(static_cast<const float*>(r.data)[0], 0.0f);
     }
     // shape_engine.cc: 2 * INT64_MAX in the strides of [2, INT64_MAX, 0, 7] (Keras 3, axis []).
