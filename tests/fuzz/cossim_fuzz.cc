@@ -236,12 +236,21 @@ RefTensor ref_tensor(const Operand& o) { return RefTensor{o.shape, o.v}; }
 // on something other than its output (issue 8 item 7: empty shapes costing O(their dims)).
 std::int64_t output_elements(const Case& c) {
   auto mul = [](std::int64_t a, std::int64_t b) { return saturating_count(Shape{a, b}); };
+  auto add = [](std::int64_t a, std::int64_t b) {
+    return std::min(a + std::min(b, std::int64_t{1} << 61), std::int64_t{1} << 62);
+  };
+  // The inputs count too: a shape beyond what memory holds is refused whatever the output.
+  std::int64_t inputs = add(saturating_count(c.t.shape), saturating_count(c.p.shape));
+  if (c.has_w) inputs = add(inputs, saturating_count(c.w.shape));
+  if (c.has_dy) inputs = add(inputs, saturating_count(c.dy.shape));
   const Shape& sa = c.t.shape;
   const Shape& sb = c.p.shape;
-  if (c.op == Op::kPairwise) return sa.size() == 2 && sb.size() == 2 ? mul(sa[0], sb[0]) : -1;
+  if (c.op == Op::kPairwise) {
+    return sa.size() == 2 && sb.size() == 2 ? add(inputs, mul(sa[0], sb[0])) : -1;
+  }
   if (c.op == Op::kTopK) {
     if (sb.size() != 2 || sa.empty() || c.k < 0) return -1;
-    return mul(sa.size() == 2 ? sa[0] : 1, std::min(c.k, sb[0]));
+    return add(inputs, mul(sa.size() == 2 ? sa[0] : 1, std::min(c.k, sb[0])));
   }
   Shape t = sa, p = sb, b;
   if (c.flavor == Flavor::kKeras3) {
@@ -257,16 +266,18 @@ std::int64_t output_elements(const Case& c) {
   for (std::size_t i = 0; i < b.size(); ++i)
     if (!ab[i]) out.push_back(b[i]);
   std::int64_t n = saturating_count(out);
-  if (c.has_w && c.op != Op::kMetric)
+  if (c.has_w && c.op != Op::kMetric) {
     n = mul(n, std::max<std::int64_t>(1, saturating_count(c.w.shape)));
-  return n + saturating_count(c.t.shape) + saturating_count(c.p.shape);
+  }
+  return add(inputs, n);
 }
 
 void expect_memory_justified(const Case& c, const Outcome& o, const char* set) {
   if (o.code != StatusCode::kOutOfMemory && o.code != StatusCode::kTooLarge) return;
   const std::int64_t n = output_elements(c);
   if (n >= 0 && n <= (std::int64_t{1} << 24)) {
-    fail("%s: '%s' although the outputs have %" PRId64 " elements", set, o.message.c_str(), n);
+    fail("%s: '%s' although inputs and outputs have %" PRId64 " elements", set, o.message.c_str(),
+         n);
   }
 }
 
