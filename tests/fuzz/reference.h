@@ -211,7 +211,8 @@ struct RefLoss {
   bool covered = true;
   Shape shape;
   std::vector<LD> value, mag;
-  bool grad_ok = false;  // dy had an acceptable shape
+  bool grad_ok = false;        // dy had an acceptable shape
+  bool empty_product = false;  // y_true * y_pred has no element
   std::vector<LD> gt, gt_mag, gp, gp_mag;
 };
 
@@ -334,6 +335,7 @@ inline RefLoss ref_loss(const RefTensor& t, const RefTensor& p, const RefTensor*
   std::vector<bool> at, ap;
   resolve(axes, c.t_shape.size(), &at);
   resolve(axes, c.p_shape.size(), &ap);
+  out.empty_product = c.b_s.empty();
   if (c.b_s.empty()) {
     // An empty product: no element of either operand reaches an output, so nothing flows back
     // (the gradient is a sum over no samples, 0), even where an input is NaN or Inf.
