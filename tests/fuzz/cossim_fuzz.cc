@@ -269,6 +269,15 @@ std::int64_t output_elements(const Case& c) {
   if (c.has_w && c.op != Op::kMetric) {
     n = mul(n, std::max<std::int64_t>(1, saturating_count(c.w.shape)));
   }
+  if (c.has_w && c.op == Op::kMetric) {
+    // Both flavours average the values down to the weight's rank (after its rank rule) before
+    // broadcasting, and Keras computes those means even when the broadcast then fails: the
+    // largest such intermediate (a prefix of the per-sample shape) counts too.
+    for (std::size_t k = 1; k <= out.size(); ++k) {
+      n = std::max(
+          n, saturating_count(Shape(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k))));
+    }
+  }
   return add(inputs, n);
 }
 

@@ -144,6 +144,25 @@ TEST(FuzzRegressions, DISABLED_EmptyShapesWithLargeDimsDoNotOverflow) {
   }
 }
 
+// Item 10, found on the core branch's rewrite (181f612): the weight plan's broadcast_strides
+// multiplies the dims of the empty per-sample shape [0, 2^31-1, 2^31-1, 300] (axis [], a scalar
+// weight): UBSan reports the overflow. Still failing there; the ASan+UBSan run catches it.
+TEST(FuzzRegressions, DISABLED_ScalarWeightOnEmptyLargeLossesDoesNotOverflow) {
+  for (const Sets& s : AllSets()) {
+    SCOPED_TRACE(s.loss->name);
+    const std::vector<float> empty, one = {1.0f}, w = {2.0f};
+    const CosineSimilarity loss({}, Reduction::kSumOverBatchSize);
+    Workspace ws;
+    Result r;
+    GradientOutput g;
+    const TensorView wv = View(w, {});
+    ASSERT_TRUE(loss.gradient(View(empty, {0, kI32Max, kI32Max, 300}), View(one, {}), &wv, nullptr,
+                              true, false, *s.loss, &ws, &r, &g)
+                    .ok());
+    EXPECT_EQ(static_cast<const float*>(r.data)[0], 0.0f);
+  }
+}
+
 // Item 7: empty shapes cost memory or time proportional to their other dims. Each call below has
 // an empty or one-element output, and ran out of memory (16-32 GB of per-row scratch) or took
 // minutes. There is no timing assertion: fixed, they return at once.
