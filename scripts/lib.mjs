@@ -1,6 +1,6 @@
 // Shared helpers of the npm scripts: running commands and finding or installing what a build needs.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -41,7 +41,21 @@ const SYSTEM_NEEDS = {
     [() => has('emcc'), 'emscripten'],
   ],
   browser: [[() => existsSync('/usr/bin/chromium'), 'chromium']],
+  // The libFuzzer run (scripts/native-checks.mjs): clang 14 and its fuzzer runtime.
+  fuzz: [
+    [() => has('clang++-14'), 'clang-14'],
+    [() => hasFuzzerRuntime(), 'libclang-rt-14-dev'],
+  ],
+  valgrind: [[() => has('valgrind'), 'valgrind']],
 };
+
+// libclang_rt.fuzzer for clang 14 (its directory is named after the patch version).
+function hasFuzzerRuntime() {
+  const base = '/usr/lib/llvm-14/lib/clang';
+  if (!existsSync(base)) return false;
+  return readdirSync(base).some((v) =>
+    existsSync(path.join(base, v, 'lib', 'linux', 'libclang_rt.fuzzer-x86_64.a')));
+}
 
 // Installs the missing Debian packages for `parts` when running as root; otherwise says exactly
 // what to install and exits.

@@ -1,16 +1,18 @@
 // npm test: every test of the project, in order: native build + ctest, the same suite under
-// ASan+UBSan, both WebAssembly builds, the JS suite once per build (SIMD128 and scalar), the
-// browser test in headless Chromium, the examples, and the packed package in fresh projects
-// (tests/consumers). Options: --quick skips the sanitizer run.
+// ASan+UBSan, a 60 s libFuzzer run, the native suite under valgrind, both WebAssembly builds, the
+// JS suite once per build (SIMD128 and scalar), the browser tests in headless Chromium, the demo,
+// the examples, and the packed package in fresh projects (tests/consumers). Options: --quick
+// skips the sanitizer, fuzzer and valgrind runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildWasm } from './build.mjs';
+import { fuzzRun, valgrindRun } from './native-checks.mjs';
 import { ensureNodeModules, ensureSystem, root, run } from './lib.mjs';
 
 const quick = process.argv.includes('--quick');
-ensureSystem(['native', 'wasm', 'browser']);
+ensureSystem(['native', 'wasm', 'browser', 'fuzz', 'valgrind']);
 ensureNodeModules();
 
 const results = [];
@@ -39,6 +41,12 @@ if (!quick) {
   step('native: ASan+UBSan build + ctest', () =>
     nativeSuite('asan', ['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DCOSSIM_SANITIZE=ON']));
 }
+// ---- issue 8: a bounded libFuzzer run and the native suite under valgrind (scripts/native-checks.mjs)
+if (!quick) {
+  step('native: libFuzzer harness, 60 s on the committed corpus (clang, ASan+UBSan)', () => fuzzRun(60));
+  step('native: GoogleTest suite under valgrind memcheck (x86-64-v2 build)', () => valgrindRun());
+}
+// ---- end issue 8
 step('wasm: build SIMD128 and scalar modules', () => (buildWasm(), 0));
 
 const jsTests = readdirSync(path.join(root, 'tests', 'js'))

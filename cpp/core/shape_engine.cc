@@ -106,10 +106,12 @@ Status broadcast_shapes(const Shape& a, const Shape& b, Shape* out) {
 std::vector<std::int64_t> broadcast_strides(const Shape& shape, const Shape& target) {
   std::vector<std::int64_t> strides(target.size(), 0);
   const std::size_t offset = target.size() - shape.size();
-  std::int64_t stride = 1;
+  // Unsigned: the dims of an empty shape may multiply past INT64_MAX (signed overflow is UB); its
+  // strides then address no element, as any broadcast with it is empty too.
+  std::uint64_t stride = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
-    if (shape[i] != 1) strides[i + offset] = stride;
-    stride *= shape[i];
+    if (shape[i] != 1) strides[i + offset] = static_cast<std::int64_t>(stride);
+    stride *= static_cast<std::uint64_t>(shape[i]);
   }
   return strides;
 }
