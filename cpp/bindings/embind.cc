@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cossim/compact.h"
 #include "cossim/cosine_pair.h"
 #include "cossim/cosine_similarity.h"
 #include "cossim/metric.h"
@@ -245,6 +246,120 @@ double sum_elements(std::uintptr_t address, double count, int dtype) {
                                : sum_f32(reinterpret_cast<const float*>(address), n);
 }
 
+// ---- Compact tables (float16, bfloat16, int8; cossim/compact.h) ---------------------------------
+// A compact heap tensor is one block (compact_layout) that JS fills only through compactEncode.
+// Search calls read the query from in[0] (float32/float64, staged as usual) and the table from
+// in[1] (its own dtype code, rank 2, in place).
+static_assert(static_cast<int>(CompactDType::kFloat16) == kSlotFloat16 &&
+                  static_cast<int>(CompactDType::kBFloat16) == kSlotBFloat16 &&
+                  static_cast<int>(CompactDType::kInt8) == kSlotInt8,
+              "compact dtype codes are the slot codes");
+
+CompactWorkspace g_compact_workspace;
+
+bool compact_geometry(std::uintptr_t block, int dtype, double rows, double d, CompactTable* t) {
+  if (!is_compact_dtype(dtype) || !(rows >= 0) || !(d >= 0) || rows > 9007199254740991.0 ||
+      d > 9007199254740991.0) {
+    g_last_error = "compact table: dtype code " + int_to_string(dtype) + " or its shape is invalid";
+    return false;
+  }
+  *t = CompactTable{static_cast<CompactDType>(dtype), reinterpret_cast<void*>(block),
+                    static_cast<std::int64_t>(rows), static_cast<std::int64_t>(d)};
+  return true;
+}
+
+// Bytes of the block of a [rows, d] table of `dtype`; -1 (lastError) when too large.
+double compact_bytes(double rows, double d, int dtype) {
+  CompactTable t;
+  if (!compact_geometry(0, dtype, rows, d, &t)) return -1;
+  CompactLayout layout;
+  const Status st = compact_layout(t.rows, t.d, t.dtype, &layout);
+  if (!st.ok()) {
+    fail(st);
+    return -1;
+  }
+  return static_cast<double>(layout.bytes);
+}
+
+// Encodes `count` rows of values at `src` (src_dtype float32/float64) into rows
+// [first_row, first_row + count) of the table at `block` (a refused element is named by
+// index_base + its index at src). Returns a status code.
+int compact_encode_rows(std::uintptr_t block, int dtype, double rows, double d, double first_row,
+                        double count, std::uintptr_t src, int src_dtype, double index_base) {
+  CompactTable t;
+  if (!compact_geometry(block, dtype, rows, d, &t)) return static_cast<int>(StatusCode::kType);
+  const Status st = compact_encode(t, static_cast<std::int64_t>(first_row),
+                                   static_cast<std::int64_t>(count), reinterpret_cast<void*>(src),
+                                   src_dtype == kSlotFloat64 ? DType::kFloat64 : DType::kFloat32,
+                                   static_cast<std::int64_t>(index_base));
+  return st.ok() ? 0 : fail(st);
+}
+
+// Decodes rows [first_row, first_row + count) into float32 at `dst`. Returns a status code.
+int compact_decode_rows(std::uintptr_t block, int dtype, double rows, double d, double first_row,
+                        double count, std::uintptr_t dst) {
+  CompactTable t;
+  if (!compact_geometry(block, dtype, rows, d, &t)) return static_cast<int>(StatusCode::kType);
+  const Status st = compact_decode(t, static_cast<std::int64_t>(first_row),
+                                   static_cast<std::int64_t>(count), reinterpret_cast<float*>(dst));
+  return st.ok() ? 0 : fail(st);
+}
+
+// in[0] -> g_views[kYTrue] (float32/float64), in[1] -> the compact table.
+Status read_compact(const char* first, CompactTable* t) {
+  COSSIM_RETURN_IF_ERROR(read_slot(kYTrue, first));
+  const TensorSlot& slot = g_io.in[kYPred];
+  if (!is_compact_dtype(slot.dtype)) {
+    return Status::Type("the table's dtype code " + int_to_string(slot.dtype) +
+                        " is not float16, bfloat16 or int8");
+  }
+  if (slot.rank != 2) {
+    return Status::Shape("a compact table must be rank 2 [n,d]; got rank " +
+                         int_to_string(slot.rank));
+  }
+  *t = CompactTable{static_cast<CompactDType>(slot.dtype),
+                    reinterpret_cast<void*>(static_cast<std::uintptr_t>(slot.data)), slot.dims[0],
+                    slot.dims[1]};
+  return Status::Ok();
+}
+
+int compact_similarity_call() {
+  CompactTable t;
+  const Status st = read_compact("a", &t);
+  if (!st.ok()) return fail(st);
+  return finish(compact_similarity(g_views[kYTrue], t, default_compact_kernels(),
+                                   &g_compact_workspace, &g_result),
+                1);
+}
+
+int compact_pairwise_call() {
+  CompactTable t;
+  const Status st = read_compact("a", &t);
+  if (!st.ok()) return fail(st);
+  return finish(compact_pairwise(g_views[kYTrue], t, default_compact_kernels(),
+                                 &g_compact_workspace, &g_result),
+                1);
+}
+
+int compact_top_k_call(double k) {
+  if (!(k >= 0) || k > 9007199254740991.0 ||
+      k != static_cast<double>(static_cast<std::int64_t>(k))) {
+    return fail(Status::Shape("topK: k must be a non-negative integer"));
+  }
+  CompactTable t;
+  const Status st = read_compact("query", &t);
+  if (!st.ok()) return fail(st);
+  TopKResult r;
+  const Status done = compact_top_k(g_views[kYTrue], t, static_cast<std::int64_t>(k),
+                                    default_compact_kernels(), &g_compact_workspace, &r);
+  if (!done.ok()) return fail(done);
+  write_out(kOutValue, static_cast<std::int32_t>(r.dtype), r.values, r.shape);
+  write_out(kOutIndices, kSlotInt32, r.indices, r.shape);
+  g_io.n_out = 2;
+  return 0;
+}
+// ---- end of compact tables ----------------------------------------------------------------------
+
 // Reduction code (>= 0), or -(status code) with the Keras message in lastError().
 int parse_reduction_key(const std::string& key, int flavor) {
   Reduction r;
@@ -373,6 +488,13 @@ EMSCRIPTEN_BINDINGS(cossim) {
   emscripten::function("kernels", &kernels_name);
   emscripten::function("layout", &interface_layout);
   emscripten::function("trapForTesting", &trap_for_testing);
+  // Compact tables.
+  emscripten::function("compactBytes", &compact_bytes);
+  emscripten::function("compactEncode", &compact_encode_rows);
+  emscripten::function("compactDecode", &compact_decode_rows);
+  emscripten::function("compactSimilarity", &compact_similarity_call);
+  emscripten::function("compactPairwise", &compact_pairwise_call);
+  emscripten::function("compactTopK", &compact_top_k_call);
 }
 
 }  // namespace binding

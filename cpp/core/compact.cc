@@ -85,8 +85,8 @@ Status refuse(const CompactTable& t, std::int64_t index, double x, const char* w
 }
 
 template <typename S>
-Status encode_rows(const CompactTable& t, std::int64_t first_row, std::int64_t count,
-                   const S* src) {
+Status encode_rows(const CompactTable& t, std::int64_t first_row, std::int64_t count, const S* src,
+                   std::int64_t index_base) {
   const auto d = static_cast<std::size_t>(t.d);
   const double eps = epsilon_for(DType::kFloat32);
   double* factor = factors_of(t);
@@ -95,7 +95,7 @@ Status encode_rows(const CompactTable& t, std::int64_t first_row, std::int64_t c
     const std::int64_t row = first_row + r;
     const S* x = src + static_cast<std::size_t>(r) * d;
     const std::size_t base = static_cast<std::size_t>(row) * d;
-    const std::int64_t index0 = r * t.d;  // the index in the caller's values
+    const std::int64_t index0 = index_base + r * t.d;  // the index in the caller's values
     double ss = 0;
     if (t.dtype == CompactDType::kInt8) {
       double max = 0;
@@ -333,12 +333,12 @@ Status compact_layout(std::int64_t rows, std::int64_t d, CompactDType dtype, Com
 }
 
 Status compact_encode(const CompactTable& table, std::int64_t first_row, std::int64_t count,
-                      const void* src, DType src_dtype) {
+                      const void* src, DType src_dtype, std::int64_t index_base) {
   COSSIM_RETURN_IF_ERROR(check_rows(table, first_row, count));
   if (src == nullptr && count * table.d != 0) return Status::Shape("set(): no values");
   return src_dtype == DType::kFloat64
-             ? encode_rows(table, first_row, count, static_cast<const double*>(src))
-             : encode_rows(table, first_row, count, static_cast<const float*>(src));
+             ? encode_rows(table, first_row, count, static_cast<const double*>(src), index_base)
+             : encode_rows(table, first_row, count, static_cast<const float*>(src), index_base);
 }
 
 Status compact_decode(const CompactTable& table, std::int64_t first_row, std::int64_t count,

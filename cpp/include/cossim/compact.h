@@ -76,9 +76,11 @@ struct CompactTable {
   std::int64_t d = 0;
 };
 
-// Encodes rows [first_row, first_row + count) from src (count * d values of src_dtype).
+// Encodes rows [first_row, first_row + count) from src (count * d values of src_dtype). A refused
+// element is named by index_base + its index in src (callers that fill in pieces pass the piece's
+// offset, so the message names the index in the caller's values).
 Status compact_encode(const CompactTable& table, std::int64_t first_row, std::int64_t count,
-                      const void* src, DType src_dtype);
+                      const void* src, DType src_dtype, std::int64_t index_base = 0);
 // Decodes (dequantises) rows [first_row, first_row + count) into dst (count * d floats).
 Status compact_decode(const CompactTable& table, std::int64_t first_row, std::int64_t count,
                       float* dst);
