@@ -129,20 +129,17 @@ Status encode_rows(const CompactTable& t, std::int64_t first_row, std::int64_t c
     }
     std::uint16_t* out = static_cast<std::uint16_t*>(t.block) + base;
     const bool f16 = t.dtype == CompactDType::kFloat16;
-    // The smallest magnitude that rounds to Inf: the midpoint past the largest finite value.
-    const double limit = f16 ? 65520.0 : std::ldexp(2.0 - std::ldexp(1.0, -8), 127);
     for (std::size_t i = 0; i < d; ++i) {
       const double v = static_cast<double>(x[i]);
-      const double a = std::fabs(v);
-      if (!(a < limit)) {
+      std::uint16_t bits;
+      const bool ok = f16 ? round_to_f16(v, &bits) : round_to_bf16(v, &bits);
+      if (!ok) {
         return refuse(t, index0 + static_cast<std::int64_t>(i), v,
                       std::isfinite(v) ? "is out of range" : "is not finite");
       }
-      const std::uint32_t mag =
-          f16 ? round_magnitude(a, 10, -14, 15) : round_magnitude(a, 7, -126, 127);
-      const auto bits = static_cast<std::uint16_t>((std::signbit(v) ? 0x8000u : 0u) | mag);
       out[i] = bits;
-      const double stored = f16 ? f16_to_double(bits) : bf16_value(bits);
+      const double stored = f16 ? static_cast<double>(f16_kernel_value(bits)) * 0x1p112
+                                : static_cast<double>(bf16_value(bits));
       ss += stored * stored;
     }
     scale[row] = 1.0f;
@@ -301,9 +298,32 @@ double f16_to_double(std::uint16_t h) {
   return std::ldexp(static_cast<double>(f16_kernel_value(h)), 112);
 }
 
+// From float32 bits, round to nearest even by integer arithmetic (the common case: every float32
+// input, and float64 inputs that are float32 values). Normal results: rebias the exponent by
+// -112 and add half an f16 ulp minus one, plus the kept mantissa's lowest bit (ties to even);
+// the carry propagates into the exponent exactly as rounding up does. Subnormal results: an
+// exact power-of-two scaling and nearbyint (the current mode: nearest even).
+std::uint16_t f16_from_f32_bits(std::uint32_t u, float f) {
+  const std::uint32_t sign = (u >> 16) & 0x8000u;
+  const std::uint32_t a = u & 0x7fffffffu;
+  if (a < 0x38800000u) {  // |f| < 2^-14
+    return static_cast<std::uint16_t>(
+        sign | static_cast<std::uint32_t>(std::nearbyint(std::fabs(f) * 0x1p24f)));
+  }
+  const std::uint32_t odd = (a >> 13) & 1u;
+  return static_cast<std::uint16_t>(sign | ((a - (112u << 23) + 0xfffu + odd) >> 13));
+}
+
 bool round_to_f16(double x, std::uint16_t* out) {
   const double a = std::fabs(x);
-  if (!(a < 65520.0)) return false;
+  if (!(a < 65520.0)) return false;  // would round to Inf (or is Inf/NaN)
+  const float f = static_cast<float>(x);
+  if (static_cast<double>(f) == x) {
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    *out = f16_from_f32_bits(u, f);
+    return true;
+  }
   *out = static_cast<std::uint16_t>((std::signbit(x) ? 0x8000u : 0u) |
                                     round_magnitude(a, 10, -14, 15));
   return true;
@@ -312,6 +332,14 @@ bool round_to_f16(double x, std::uint16_t* out) {
 bool round_to_bf16(double x, std::uint16_t* out) {
   const double a = std::fabs(x);
   if (!(a < std::ldexp(2.0 - std::ldexp(1.0, -8), 127))) return false;
+  const float f = static_cast<float>(x);
+  if (static_cast<double>(f) == x) {
+    // bfloat16 is float32's top half: add half an ulp minus one plus the kept lowest bit.
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    *out = static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    return true;
+  }
   *out = static_cast<std::uint16_t>((std::signbit(x) ? 0x8000u : 0u) |
                                     round_magnitude(a, 7, -126, 127));
   return true;

@@ -76,7 +76,9 @@ TEST(CompactRounding, MatchesBruteForceOverEveryValue) {
     for (std::size_t i = 0; i + 1 < values.size(); ++i) {
       const double v = static_cast<double>(values[i]);
       const double mid = static_cast<double>((values[i] + values[i + 1]) / 2);
-      probes.insert(probes.end(), {v, mid, std::nextafter(mid, 0.0), std::nextafter(mid, 1e300)});
+      const float midf = static_cast<float>(mid);  // exact: midpoints have <= 12 (9) bits
+      probes.insert(probes.end(), {v, mid, std::nextafter(mid, 0.0), std::nextafter(mid, 1e300),
+                                   std::nextafter(midf, 0.0f), std::nextafter(midf, 1e30f)});
     }
     probes.push_back(static_cast<double>(values.back()));
     probes.push_back(static_cast<double>(values.back()) * 1.002);
