@@ -292,6 +292,44 @@ void offer(Candidate* heap, std::int64_t* size, const Candidate& c, std::int64_t
   }
 }
 
+// pairwise against a float16/bfloat16 table: blocks of rows decoded to float32 (exact: both
+// formats are subsets of float32) once, then the float32 pairwise core, whose register-blocked
+// tiles reuse every loaded row 4-8 times (the per-row kernels above reuse a row for 4 queries).
+Status pairwise_decoded(const TensorView& a, const CompactTable& t, const CompactKernels& kernels,
+                        CompactWorkspace* ws, Result* out) {
+  const std::int64_t m = a.shape[0], n = t.rows;
+  const auto d = static_cast<std::size_t>(t.d);
+  TensorView av{DType::kFloat32, a.data, a.shape};
+  if (a.dtype == DType::kFloat64) {
+    COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->a32, m * t.d, sizeof(float)));
+    const auto* src = static_cast<const double*>(a.data);
+    float* dst = ws->a32.as<float>();
+    for (std::size_t i = 0; i < static_cast<std::size_t>(m) * d; ++i)
+      dst[i] = static_cast<float>(src[i]);
+    av.data = dst;
+  }
+  constexpr std::int64_t kBlockBytes = 8 << 20;
+  const std::int64_t block = std::max<std::int64_t>(
+      1, std::min<std::int64_t>(n, kBlockBytes / std::max<std::int64_t>(1, t.d * 4)));
+  COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->values, m * n, sizeof(float)));
+  COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->decoded, block * t.d, sizeof(float)));
+  float* values = ws->values.as<float>();
+  for (std::int64_t r0 = 0; r0 < n; r0 += block) {
+    const std::int64_t nb = std::min(block, n - r0);
+    COSSIM_RETURN_IF_ERROR(compact_decode(t, r0, nb, ws->decoded.as<float>()));
+    const TensorView bv{DType::kFloat32, ws->decoded.data(), Shape{nb, t.d}};
+    Result part;
+    COSSIM_RETURN_IF_ERROR(pairwise_cosine(av, bv, kernels.float32_search(), &ws->search, &part));
+    const auto* p = static_cast<const float*>(part.data);
+    for (std::int64_t i = 0; i < m; ++i)
+      std::copy(p + i * nb, p + (i + 1) * nb, values + i * n + r0);
+  }
+  out->dtype = DType::kFloat32;
+  out->shape = {m, n};
+  out->data = values;
+  return Status::Ok();
+}
+
 }  // namespace
 
 double f16_to_double(std::uint16_t h) {
@@ -489,6 +527,7 @@ Status compact_pairwise(const TensorView& a, const CompactTable& t, const Compac
     return Status::Shape("pairwise: the output [" + int_to_string(m) + "," + int_to_string(n) +
                          "] has too many elements");
   }
+  if (t.dtype != CompactDType::kInt8) return pairwise_decoded(a, t, kernels, ws, out);
   COSSIM_RETURN_IF_ERROR(prepare(a, m, t, ws));
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->values, m * n, sizeof(float)));
   COSSIM_RETURN_IF_ERROR(

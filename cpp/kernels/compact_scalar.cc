@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "cossim/compact_kernels.h"
+#include "cossim/search.h"
 
 namespace cossim {
 namespace {
@@ -50,7 +51,7 @@ void dot_i16_i8_scalar(const std::int8_t* table, std::size_t rows, std::size_t d
 
 const CompactKernels& scalar_compact_kernels() {
   static constexpr CompactKernels k{"scalar", dot_f32_f16_scalar, dot_f32_bf16_scalar,
-                                    dot_i16_i8_scalar};
+                                    dot_i16_i8_scalar, scalar_search_kernels};
   return k;
 }
 

@@ -13,6 +13,7 @@
 // bf16) or 16 (int8) elements into 2 vectors and keeps 2 accumulators per query; with one query
 // the step is unrolled twice (4 independent chains) so the add latency does not bound it.
 #include "cossim/compact_kernels.h"
+#include "cossim/search.h"
 
 #if COSSIM_HAVE_SIMD128
 
@@ -196,7 +197,7 @@ void dot_i16_i8_simd128(const std::int8_t* table, std::size_t rows, std::size_t 
 
 const CompactKernels& simd128_compact_kernels() {
   static constexpr CompactKernels k{"simd128", dot_f32_f16_simd128, dot_f32_bf16_simd128,
-                                    dot_i16_i8_simd128};
+                                    dot_i16_i8_simd128, simd128_search_kernels};
   return k;
 }
 

@@ -38,7 +38,10 @@
 //
 // Shapes: the table is [n, d]; a query [d] or [q, d]. similarity: [d] or [1, d] -> [n] (one query
 // against every row); [n, d] -> [n] (row-paired, as similarity() pairs samples). top_k: as
-// search.h (order, ties, NaN last, k' = min(k, n)). pairwise: a [m, d] -> [m, n].
+// search.h (order, ties, NaN last, k' = min(k, n)). pairwise: a [m, d] -> [m, n]; against a
+// float16/bfloat16 table it decodes blocks of rows to float32 (exactly) and runs search.h's float32
+// pairwise (register-blocked tiles, its float32 bound) on them, with `a` rounded to float32; int8
+// uses the integer kernel as above.
 #pragma once
 
 #include <cstddef>
@@ -93,6 +96,9 @@ struct CompactWorkspace {
   Buffer candidates;    // top-k heaps
   Buffer values;        // float32 outputs
   Buffer indices;       // int32 top-k indices
+  Buffer decoded;       // pairwise, float16/bfloat16: one block of table rows as float32
+  Buffer a32;           // pairwise, float16/bfloat16: a float64 `a` rounded to float32
+  SearchWorkspace search;
 };
 
 Status compact_similarity(const TensorView& query, const CompactTable& table,

@@ -32,6 +32,8 @@
 
 namespace cossim {
 
+struct SearchKernels;  // search.h: the float32 tiles pairwise uses on decoded float16/bfloat16 rows
+
 inline constexpr int kCompactMaxQueries = 4;
 
 using CompactDotsF16Fn = void (*)(const std::uint16_t* table, std::size_t rows, std::size_t d,
@@ -44,6 +46,9 @@ struct CompactKernels {
   CompactDotsF16Fn dot_f32_f16;
   CompactDotsF16Fn dot_f32_bf16;
   CompactDotsI8Fn dot_i16_i8;
+  // The same set's float32 search kernels (one registry later): pairwise against a float16 or
+  // bfloat16 table decodes blocks of rows to float32 once and runs the float32 tiles on them.
+  const SearchKernels& (*float32_search)();
 };
 
 void dot_f32_f16_scalar(const std::uint16_t* table, std::size_t rows, std::size_t d,
