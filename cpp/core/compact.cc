@@ -48,14 +48,13 @@ const char* dtype_name(CompactDType t) {
 }
 
 // The value as stored (dequantised), in double.
-double stored_value(const CompactTable& t, std::int64_t row, std::size_t index, float scale) {
+double stored_value(const CompactTable& t, std::size_t index, float scale) {
   switch (t.dtype) {
     case CompactDType::kFloat16:
       return f16_to_double(static_cast<const std::uint16_t*>(t.block)[index]);
     case CompactDType::kBFloat16:
       return bf16_value(static_cast<const std::uint16_t*>(t.block)[index]);
     default:
-      (void)row;
       return static_cast<double>(static_cast<const std::int8_t*>(t.block)[index]) * scale;
   }
 }
@@ -417,7 +416,7 @@ Status compact_decode(const CompactTable& table, std::int64_t first_row, std::in
     const std::size_t base = static_cast<std::size_t>(row) * d;
     for (std::size_t i = 0; i < d; ++i) {
       dst[static_cast<std::size_t>(r) * d + i] =
-          static_cast<float>(stored_value(table, row, base + i, scale[row]));
+          static_cast<float>(stored_value(table, base + i, scale[row]));
     }
   }
   return Status::Ok();
