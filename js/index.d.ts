@@ -71,6 +71,10 @@ export interface Tensor<T extends TypedArray | readonly number[] = TypedArray | 
 
 /** The floating-point dtypes of the core. */
 export type Dtype = 'float32' | 'float64';
+/** The storage dtypes of compact search tables (heap tensors only; README "Compact tables"). */
+export type CompactDtype = 'float16' | 'bfloat16' | 'int8';
+/** Every dtype a heap tensor can have. */
+export type HeapDtype = Dtype | CompactDtype;
 
 /** The typed array of a dtype: `Float64Array` for `'float64'`, `Float32Array` for `'float32'`. */
 export type DtypeArray<D extends Dtype> = D extends 'float64' ? Float64Array : Float32Array;
@@ -561,7 +565,7 @@ export declare namespace metrics {
  * A tensor living in WebAssembly memory, from {@link alloc}: fill `data` once, then pass it to any
  * call without a copy. Free it with `dispose()` (a FinalizationRegistry frees forgotten ones eventually).
  */
-export declare class HeapTensor<D extends Dtype = Dtype> {
+export declare class HeapTensor<D extends HeapDtype = HeapDtype> {
   /** Heap tensors come from {@link alloc}. */
   private constructor();
 
@@ -573,9 +577,30 @@ export declare class HeapTensor<D extends Dtype = Dtype> {
    * A view on the tensor's memory, re-derived after memory growth (an old view then reads as
    * empty). A view keeps its tensor alive, so garbage collection never frees memory under it; after
    * an explicit `dispose()` earlier views must not be used.
-   * @throws Error once disposed.
+   * @throws Error once disposed; TypeError for a compact table (float16/bfloat16/int8), whose
+   *   storage belongs to the core: use `set()` and `toFloat32()`.
    */
-  readonly data: DtypeArray<D>;
+  readonly data: D extends Dtype ? DtypeArray<D> : never;
+  /** Whether the dtype is a compact table dtype (float16, bfloat16, int8). */
+  readonly compact: boolean;
+  /** Elements per row: the last dimension (1 for rank 0). int8 quantises each row on its own. */
+  readonly rowLength: number;
+  /** Rows: the product of the leading dimensions. */
+  readonly rows: number;
+  /**
+   * Fills every element from `values` (one per element, row-major) in one call. float32/float64:
+   * a plain cast. float16/bfloat16: rounded to nearest, ties to even, from the values' own
+   * precision. int8: symmetric per-row quantisation along the last axis, scale = max|x| / 127
+   * (stored as float32), q = round-half-even(x / scale).
+   * @throws TypeError for values of another kind; RangeError for a wrong count, or (compact
+   *   dtypes) a NaN, an Inf or a value beyond the format's range, naming its index (rows before
+   *   it may already be written).
+   */
+  set(values: Float32Array | Float64Array | readonly number[]): this;
+  /** As `set()`, for rows `[firstRow, firstRow + values.length / rowLength)` only. */
+  setRows(firstRow: number, values: Float32Array | Float64Array | readonly number[]): this;
+  /** The values as a new Float32Array (int8: dequantised, q * scale). */
+  toFloat32(): Float32Array;
   /** Whether `dispose()` has been called. */
   readonly disposed: boolean;
   /** The number of elements (the product of `shape`). */
@@ -587,11 +612,13 @@ export declare class HeapTensor<D extends Dtype = Dtype> {
 }
 
 /**
- * Allocates a heap tensor (contents unspecified until filled); a number is a rank-1 shape.
+ * Allocates a heap tensor (contents unspecified until filled; a compact table reads as zero rows
+ * until filled); a number is a rank-1 shape. A compact table (`'float16'`, `'bfloat16'`, `'int8'`)
+ * is accepted by {@link similarity}, {@link topK} and {@link pairwise} as the table.
  * @throws Error before {@link ready}; TypeError for an unknown dtype; RangeError for an invalid
  *   shape (at most 32 non-negative integer dims) or when WebAssembly memory is exhausted.
  */
-export declare function alloc<D extends Dtype = 'float32'>(shape: number | readonly number[], dtype?: D): HeapTensor<D>;
+export declare function alloc<D extends HeapDtype = 'float32'>(shape: number | readonly number[], dtype?: D): HeapTensor<D>;
 
 // ---------------------------------------------------------------------------------------------
 // Similarity and search
@@ -623,6 +650,9 @@ export interface SimilarityOptions {
  * +cos(a, b) per sample along `axis`, with the loss's shape rules (broadcasting, squeezing), in
  * [-1, 1] (beyond by rounding; a zero vector gives 0). float64 iff `b` is float64 (a
  * `Float64Array` or a float64 heap tensor): the dtype rule of every entry point.
+ * With a compact table `b` `[n, d]` (float16/bfloat16/int8 heap tensor): `a` `[d]` or `[1, d]`
+ * gives `[n]` (a against every row), `a` `[n, d]` gives `[n]` (row-paired); float32 results; only
+ * the last axis.
  * @throws Error before {@link ready} or for incompatible shapes or axes; TypeError or RangeError
  *   for malformed inputs or options.
  */
@@ -630,7 +660,7 @@ export declare function similarity(a: TensorLike, b: TensorLike, options?: Simil
 
 /**
  * All-pairs +cos between the rows of `a` `[m, d]` and `b` `[n, d]`: shape `[m, n]`, in [-1, 1]
- * (beyond by rounding; a zero row gives 0).
+ * (beyond by rounding; a zero row gives 0). `b` may be a compact table (float32 results).
  * @throws Error before {@link ready} or for shapes that are not `[m, d]` and `[n, d]`; TypeError or
  *   RangeError for malformed inputs.
  */

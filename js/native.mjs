@@ -26,6 +26,7 @@ function cString(module, address) {
   return utf8.decode(heap.subarray(start, end < 0 ? heap.length : end));
 }
 const MAX_BYTES = 4294967296;  // 32-bit WebAssembly memory
+const COMPACT_PIECE_BYTES = 16 << 20;  // staged float values per compact encode/decode call
 
 // Sizes may exceed 2^31, so no bitwise ops.
 const align16 = (n) => (n % 16 === 0 ? n : n + 16 - (n % 16));
@@ -75,6 +76,8 @@ export class Native {
     this.F32 = L.dtype.float32;
     this.F64 = L.dtype.float64;
     this.I32 = L.dtype.int32;
+    // Compact table dtypes (heap tensors only; see the compact block below).
+    this.compactCode = { float16: L.dtype.float16, bfloat16: L.dtype.bfloat16, int8: L.dtype.int8 };
     this.REDUCTION_NONE = L.reduction.none;
     this.arrayOf = { [this.F32]: Float32Array, [this.F64]: Float64Array, [this.I32]: Int32Array };
     this.dtypeName = { [this.F32]: 'float32', [this.F64]: 'float64', [this.I32]: 'int32' };
@@ -110,6 +113,9 @@ export class Native {
       gradient: has('_cossim_loss_gradient') ? (h) => module._cossim_loss_gradient(h) : null,
       pairwise: has('_cossim_pairwise') ? () => module._cossim_pairwise() : null,
       topK: has('_cossim_top_k') ? (h, k) => module._cossim_top_k(k) : null,
+      compactSimilarity: has('_cossim_compact_similarity') ? () => module._cossim_compact_similarity() : null,
+      compactPairwise: has('_cossim_compact_pairwise') ? () => module._cossim_compact_pairwise() : null,
+      compactTopK: has('_cossim_compact_top_k') ? (h, k) => module._cossim_compact_top_k(k) : null,
     };
     this.ioAddress = this.enter(() => module._cossim_io_block() >>> 0);
     this.stageAddress = 0;  // the staging buffer only moves when it grows
@@ -403,6 +409,93 @@ export class Native {
   leanArray(x) {
     return (x instanceof Float32Array || x instanceof Float64Array) && x.length > 0 && x.buffer !== this.buffer;
   }
+
+  // ---- compact tables (float16, bfloat16, int8): cpp/include/cossim/compact.h ----
+  // A compact heap tensor is one block whose layout the core defines (compactBytes); it is
+  // filled only through compactEncode and read through compactDecode, both in pieces of at most
+  // COMPACT_PIECE_BYTES of staged float values, so a table larger than the staging room fills.
+
+  // Bytes of the block of a [rows, d] table of dtype code `code`.
+  compactBytes(rows, d, code, what) {
+    const bytes = this.enter(() => this.module._cossim_compact_bytes(rows, d, code));
+    if (bytes < 0) throw new RangeError(`${what}: ${this.lastError()}`);
+    return bytes;
+  }
+
+  zero(address, bytes) {
+    new Uint8Array(this.views().buffer, address, bytes).fill(0);
+  }
+
+  // Encodes `values` (Float32Array, Float64Array or number[]; a whole number of rows of d) into
+  // rows from `firstRow` of heap tensor `t` ({ address, dtypeCode, rows, rowLength }).
+  compactEncode(t, values, firstRow, count) {
+    const d = t.rowLength;
+    const f64 = !(values instanceof Float32Array);
+    const size = f64 ? 8 : 4;
+    const code = f64 ? this.F64 : this.F32;
+    const piece = Math.max(1, Math.floor(COMPACT_PIECE_BYTES / Math.max(1, d * size)));
+    for (let r = 0; r < count; r += piece) {
+      const rows = Math.min(piece, count - r);
+      const at = this.stage(align16(rows * d * size));
+      const typed = this.views().heap[code];
+      const part = ArrayBuffer.isView(values) ? values.subarray(r * d, (r + rows) * d) : values.slice(r * d, (r + rows) * d);
+      typed.set(part, at / size);
+      const status = this.enter(() => this.module._cossim_compact_encode(t.address, t.dtypeCode, t.rows, d,
+        firstRow + r, rows, at, code, r * d));
+      if (status !== 0) throw this.error(status);
+    }
+  }
+
+  // Rows [firstRow, firstRow + count) of `t`, dequantised, as a new Float32Array.
+  compactDecode(t, firstRow, count) {
+    const d = t.rowLength;
+    const out = new Float32Array(count * d);
+    const piece = Math.max(1, Math.floor(COMPACT_PIECE_BYTES / Math.max(1, d * 4)));
+    for (let r = 0; r < count; r += piece) {
+      const rows = Math.min(piece, count - r);
+      const at = this.stage(align16(rows * d * 4));
+      const status = this.enter(() => this.module._cossim_compact_decode(t.address, t.dtypeCode, t.rows, d,
+        firstRow + r, rows, at));
+      if (status !== 0) throw this.error(status);
+      out.set(this.views().heap[this.F32].subarray(at / 4, at / 4 + rows * d), r * d);
+    }
+    return out;
+  }
+
+  // `method` ('compactSimilarity' | 'compactTopK' | 'compactPairwise') on query record `q`
+  // (toTensor(); staged as dtype code `qDtype` unless already in the heap so) and compact heap
+  // tensor `table` (in place, its own dtype code). Throws the core's message as a typed Error.
+  invokeCompact(method, q, table, qDtype, arg = undefined) {
+    if (this.dead !== null) throw this.deadError();
+    if (this.calls[method] === null) throw missingPart(`${method}()`);
+    const size = qDtype === this.F64 ? 8 : 4;
+    if (q.heap === undefined && q.data.buffer === this.buffer) q.byteOffset = q.data.byteOffset;
+    let at = this.inPlace(q, qDtype);
+    if (at === null) {
+      const bytes = align16(q.length * size);
+      if (bytes >= MAX_BYTES) {
+        throw new RangeError(`the query [${q.shape.join(',')}] needs ${bytes} bytes, more than the 4 GiB of WebAssembly memory`);
+      }
+      const base = this.stage(bytes);
+      this.views().heap[qDtype].set(this.source(q), base / size);
+      at = base;
+    }
+    const io = this.views().io;
+    const wq = this.inAt[0];
+    const wt = this.inAt[1];
+    io[wq] = at;
+    io[wq + this.w.dtype] = qDtype;
+    io[wq + this.w.rank] = q.shape.length;
+    for (let i = 0; i < q.shape.length; i++) io[wq + this.w.dims + i] = q.shape[i];
+    io[wt] = table.address;
+    io[wt + this.w.dtype] = table.dtypeCode;
+    io[wt + this.w.rank] = table.shape.length;
+    for (let i = 0; i < table.shape.length; i++) io[wt + this.w.dims + i] = table.shape[i];
+    io[this.w.present] = this.inBit[0] + this.inBit[1];
+    io[this.w.wrt] = 0;
+    this.run(null, method, arg);
+  }
+  // ---- end of compact tables ----
 
   // ---- results: every output comes back through the IoBlock's out slots ----
 

@@ -1,7 +1,11 @@
 // pairwise(A, B) and topK(query, X, k): +cos of many rows against many rows, from the C++ search
 // core (cpp/include/cossim/search.h). The dtype rule is every entry point's (tensor.mjs): the
-// second operand (B, the table) decides.
+// second operand (B, the table) decides. A compact table (a float16/bfloat16/int8 heap tensor,
+// cpp/include/cossim/compact.h) decides too: the results are float32, and the query is read in
+// its own precision (float64 for a Float64Array or float64 heap tensor, float32 otherwise) and
+// rounded once to the kernel's query format in C++.
 import { describe } from './format.mjs';
+import { HeapTensor } from './heap.mjs';
 import { native } from './state.mjs';
 import { computationDtype, toTensor } from './tensor.mjs';
 
@@ -10,6 +14,10 @@ export function pairwise(a, b) {
   const n = native('pairwise()');
   const ta = toTensor(a, 'pairwise(): a');
   const tb = toTensor(b, 'pairwise(): b');
+  if (isCompact(b)) {
+    n.invokeCompact('compactPairwise', ta, b, queryDtype(n, ta));
+    return n.result();
+  }
   n.invoke(null, 'pairwise', [ta, tb], computationDtype(n, undefined, tb));
   return n.result();
 }
@@ -27,7 +35,35 @@ export function topK(query, table, k) {
   }
   const tq = toTensor(query, 'topK(): query');
   const tt = toTensor(table, 'topK(): table');
-  n.invoke(null, 'topK', [tq, tt], computationDtype(n, undefined, tt), 0, k);
+  if (isCompact(table)) {
+    n.invokeCompact('compactTopK', tq, table, queryDtype(n, tq), k);
+  } else {
+    n.invoke(null, 'topK', [tq, tt], computationDtype(n, undefined, tt), 0, k);
+  }
   const { data: values, shape } = n.result();
   return { indices: n.indices().data, values, shape };
+}
+
+// ---- compact tables ----
+
+export function isCompact(x) {
+  return x instanceof HeapTensor && x.compact;
+}
+
+// The query's own precision against a compact table (see the top of this file).
+function queryDtype(n, t) {
+  const f64 = t.heap !== undefined ? t.heap.dtype === 'float64' : t.data instanceof Float64Array || Array.isArray(t.data);
+  return f64 ? n.F64 : n.F32;
+}
+
+// similarity(a, X) with a compact table X [n,d]: a [d] or [1,d] -> [n] (a against every row), or
+// a [n,d] -> [n] (row-paired); float32 values. Only the last axis.
+export function compactSimilarity(a, table, axis) {
+  const n = native('similarity()');
+  if (axis !== -1 && axis !== table.shape.length - 1) {
+    throw new RangeError(`similarity(): a compact table is compared along its last axis; got axis ${describe(axis)}`);
+  }
+  const ta = toTensor(a, 'a');
+  n.invokeCompact('compactSimilarity', ta, table, queryDtype(n, ta));
+  return n.result();
 }

@@ -1,12 +1,14 @@
 // similarity(a, b, { axis }): +cos per sample with the loss's rules (the 'none' loss negated,
 // without weights), through the same C++ core.
 import { checkOptions, flavorCode, nativeKey, nativeLoss, normalizeAxis } from './losses.mjs';
+import { compactSimilarity, isCompact } from './search.mjs';
 import { native } from './state.mjs';
 import { computationDtype, toTensor } from './tensor.mjs';
 
 export function similarity(a, b, options) {
   const n = native('similarity()');
   const { axis = -1 } = checkOptions(options, ['axis'], 'similarity()');
+  if (isCompact(b)) return compactSimilarity(a, b, axis);  // a float16/bfloat16/int8 table
   const axes = normalizeAxis(axis, 'similarity()');
   const none = n.REDUCTION_NONE;
   const flavor = flavorCode(n, 'keras2');

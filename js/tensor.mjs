@@ -157,7 +157,9 @@ export function tensor(data, shape) {
 // the computation runs in float64 when the second operand (y_pred, b, the table) is float64 — a
 // Float64Array or a float64 heap tensor — and in float32 otherwise, as Keras casts y_true to
 // y_pred's dtype. `second` is a toTensor() record or a raw Float32Array/Float64Array (the lean
-// path); `n` is the Native (for the codes).
+// path); `n` is the Native (for the codes). A compact table (float16/bfloat16/int8 heap tensor)
+// as the second operand decides too: float32 results, the query read in its own precision
+// (search.mjs queryDtype); it never reaches this function.
 export function computationDtype(n, explicitCode, second) {
   if (explicitCode !== undefined) return explicitCode;
   const f64 = second instanceof Float64Array ||

@@ -61,6 +61,8 @@ step('types: tsc --noEmit on tests/types/usage.ts', () =>
   run(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join('tests', 'types', 'tsconfig.json')]));
 step('bench: smoke run (every workload once, tiny sizes)', () =>
   run(process.execPath, [path.join('bench', 'run.mjs'), '--smoke']));
+step('bench: compact tables smoke run', () =>
+  run(process.execPath, [path.join('bench', 'compact.mjs'), '--smoke']));
 step('browser: headless Chromium (both builds)', () =>
   run(process.execPath, [path.join('tests', 'browser', 'run.mjs')]));
 // The demo page (demo/): four panels driven in headless Chromium, numbers checked, the scalar build

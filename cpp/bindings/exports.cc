@@ -34,6 +34,7 @@
 #include "cossim/cosine_similarity.h"
 #include "cossim/metric.h"
 #if COSSIM_WITH_SEARCH
+#include "cossim/compact.h"
 #include "cossim/search.h"
 #endif
 #include "io_block.h"
@@ -141,6 +142,49 @@ struct Loss {
 const CosineSimilarity& loss_at(std::uint32_t handle) {
   return static_cast<const Loss*>(pointer(handle))->loss;
 }
+
+#if COSSIM_WITH_SEARCH
+// ---- Compact tables (float16, bfloat16, int8; cossim/compact.h) ---------------------------------
+// A compact heap tensor is one block (compact_layout) that JS fills only through compactEncode.
+// Search calls read the query from in[0] (float32/float64, staged as usual) and the table from
+// in[1] (its own dtype code, rank 2, in place).
+static_assert(static_cast<int>(CompactDType::kFloat16) == kSlotFloat16 &&
+                  static_cast<int>(CompactDType::kBFloat16) == kSlotBFloat16 &&
+                  static_cast<int>(CompactDType::kInt8) == kSlotInt8,
+              "compact dtype codes are the slot codes");
+
+CompactWorkspace g_compact_workspace;
+
+bool compact_geometry(std::uintptr_t block, int dtype, double rows, double d, CompactTable* t) {
+  if (!is_compact_dtype(dtype) || !(rows >= 0) || !(d >= 0) || rows > 9007199254740991.0 ||
+      d > 9007199254740991.0) {
+    g_last_error = "compact table: dtype code " + int_to_string(dtype) + " or its shape is invalid";
+    return false;
+  }
+  *t = CompactTable{static_cast<CompactDType>(dtype), reinterpret_cast<void*>(block),
+                    static_cast<std::int64_t>(rows), static_cast<std::int64_t>(d)};
+  return true;
+}
+
+// in[0] -> g_views[kYTrue] (float32/float64), in[1] -> the compact table.
+Status read_compact(const char* first, CompactTable* t) {
+  COSSIM_RETURN_IF_ERROR(read_slot(kYTrue, first));
+  const TensorSlot& slot = g_io.in[kYPred];
+  if (!is_compact_dtype(slot.dtype)) {
+    return Status::Type("the table's dtype code " + int_to_string(slot.dtype) +
+                        " is not float16, bfloat16 or int8");
+  }
+  if (slot.rank != 2) {
+    return Status::Shape("a compact table must be rank 2 [n,d]; got rank " +
+                         int_to_string(slot.rank));
+  }
+  *t = CompactTable{static_cast<CompactDType>(slot.dtype),
+                    reinterpret_cast<void*>(static_cast<std::uintptr_t>(slot.data)), slot.dims[0],
+                    slot.dims[1]};
+  return Status::Ok();
+}
+
+#endif  // COSSIM_WITH_SEARCH
 
 // The interface, single-sourced: every offset (bytes), limit and code js/native.mjs uses.
 std::string interface_layout() {
@@ -338,6 +382,84 @@ EMSCRIPTEN_KEEPALIVE int cossim_top_k(double k) {
   TopKResult r;
   const Status done = top_k_cosine(g_views[kYTrue], g_views[kYPred], static_cast<std::int64_t>(k),
                                    default_kernel_set(), &g_search_workspace, &r);
+  if (!done.ok()) return fail(done);
+  write_out(kOutValue, static_cast<std::int32_t>(r.dtype), r.values, r.shape);
+  write_out(kOutIndices, kSlotInt32, r.indices, r.shape);
+  g_io.n_out = 2;
+  return 0;
+}
+#endif  // COSSIM_WITH_SEARCH
+
+#if COSSIM_WITH_SEARCH
+// Bytes of the block of a [rows, d] table of `dtype`; -1 (lastError) when too large.
+EMSCRIPTEN_KEEPALIVE double cossim_compact_bytes(double rows, double d, int dtype) {
+  CompactTable t;
+  if (!compact_geometry(0, dtype, rows, d, &t)) return -1;
+  CompactLayout layout;
+  const Status st = compact_layout(t.rows, t.d, t.dtype, &layout);
+  if (!st.ok()) {
+    fail(st);
+    return -1;
+  }
+  return static_cast<double>(layout.bytes);
+}
+
+// Encodes `count` rows of values at `src` (src_dtype float32/float64) into rows
+// [first_row, first_row + count) of the table at `block` (a refused element is named by
+// index_base + its index at src). Returns a status code.
+EMSCRIPTEN_KEEPALIVE int cossim_compact_encode(std::uint32_t block, int dtype, double rows,
+                                               double d, double first_row, double count,
+                                               std::uint32_t src, int src_dtype,
+                                               double index_base) {
+  CompactTable t;
+  if (!compact_geometry(block, dtype, rows, d, &t)) return static_cast<int>(StatusCode::kType);
+  const Status st = compact_encode(t, static_cast<std::int64_t>(first_row),
+                                   static_cast<std::int64_t>(count), reinterpret_cast<void*>(src),
+                                   src_dtype == kSlotFloat64 ? DType::kFloat64 : DType::kFloat32,
+                                   static_cast<std::int64_t>(index_base));
+  return st.ok() ? 0 : fail(st);
+}
+
+// Decodes rows [first_row, first_row + count) into float32 at `dst`. Returns a status code.
+EMSCRIPTEN_KEEPALIVE int cossim_compact_decode(std::uint32_t block, int dtype, double rows,
+                                               double d, double first_row, double count,
+                                               std::uint32_t dst) {
+  CompactTable t;
+  if (!compact_geometry(block, dtype, rows, d, &t)) return static_cast<int>(StatusCode::kType);
+  const Status st = compact_decode(t, static_cast<std::int64_t>(first_row),
+                                   static_cast<std::int64_t>(count), reinterpret_cast<float*>(dst));
+  return st.ok() ? 0 : fail(st);
+}
+
+EMSCRIPTEN_KEEPALIVE int cossim_compact_similarity() {
+  CompactTable t;
+  const Status st = read_compact("a", &t);
+  if (!st.ok()) return fail(st);
+  return finish(
+      compact_similarity(g_views[kYTrue], t, default_kernel_set(), &g_compact_workspace, &g_result),
+      1);
+}
+
+EMSCRIPTEN_KEEPALIVE int cossim_compact_pairwise() {
+  CompactTable t;
+  const Status st = read_compact("a", &t);
+  if (!st.ok()) return fail(st);
+  return finish(
+      compact_pairwise(g_views[kYTrue], t, default_kernel_set(), &g_compact_workspace, &g_result),
+      1);
+}
+
+EMSCRIPTEN_KEEPALIVE int cossim_compact_top_k(double k) {
+  if (!(k >= 0) || k > 9007199254740991.0 ||
+      k != static_cast<double>(static_cast<std::int64_t>(k))) {
+    return fail(Status::Shape("topK: k must be a non-negative integer"));
+  }
+  CompactTable t;
+  const Status st = read_compact("query", &t);
+  if (!st.ok()) return fail(st);
+  TopKResult r;
+  const Status done = compact_top_k(g_views[kYTrue], t, static_cast<std::int64_t>(k),
+                                    default_kernel_set(), &g_compact_workspace, &r);
   if (!done.ok()) return fail(done);
   write_out(kOutValue, static_cast<std::int32_t>(r.dtype), r.values, r.shape);
   write_out(kOutIndices, kSlotInt32, r.indices, r.shape);

@@ -23,7 +23,11 @@ constexpr TypedKernels<T> scalar_kernels() {
 
 }  // namespace
 
-extern const KernelSet kScalarKernelSet{"scalar", F32Accumulation::kExactF64,
-                                        scalar_kernels<float>(), scalar_kernels<double>()};
+extern const KernelSet kScalarKernelSet{
+    "scalar",
+    F32Accumulation::kExactF64,
+    scalar_kernels<float>(),
+    scalar_kernels<double>(),
+    {dot_f32_f16_scalar, dot_f32_bf16_scalar, dot_i16_i8_scalar}};
 
 }  // namespace cossim

@@ -375,7 +375,8 @@ extern const KernelSet kSimd128KernelSet{
     {row_sums_f32_simd128, row_dot_ss_f32_simd128, cosine_rows_f32_simd128, axpby_f32_simd128,
      axpby_store_f32_simd128, simd128::tile_dots, simd128::row_dots, sum_f32},
     {row_sums_f64_simd128, row_dot_ss_f64_simd128, cosine_rows_f64_simd128, axpby_f64_simd128,
-     axpby_store_f64_simd128, simd128::tile_dots, simd128::row_dots, sum_f64}};
+     axpby_store_f64_simd128, simd128::tile_dots, simd128::row_dots, sum_f64},
+    {dot_f32_f16_simd128, dot_f32_bf16_simd128, dot_i16_i8_simd128}};
 
 }  // namespace cossim
 

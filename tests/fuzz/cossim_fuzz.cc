@@ -55,19 +55,18 @@ extern "C" const char* __asan_default_options() {
 
 namespace {
 
-// The kernel sets under test, baseline first. When the core's one KernelSet registry lands this
-// becomes `for (const KernelSet* k : all_kernel_sets()) sets.push_back({k->name, k, k});` with
-// both pointer types `const KernelSet*`.
+// The kernel sets under test: every registered set, baseline first (the one registry).
 struct KernelsUnderTest {
   const char* name;
-  const Kernels* loss;
-  const SearchKernels* search;
+  const KernelSet* loss;
+  const KernelSet* search;
 };
 const std::vector<KernelsUnderTest>& kernel_sets() {
-  static const std::vector<KernelsUnderTest> sets = {
-      {"scalar", &scalar_kernels(), &scalar_search_kernels()},
-      {"simd128", &simd128_kernels(), &simd128_search_kernels()},
-  };
+  static const std::vector<KernelsUnderTest> sets = [] {
+    std::vector<KernelsUnderTest> v;
+    for (const KernelSet* k : all_kernel_sets()) v.push_back({k->name, k, k});
+    return v;
+  }();
   return sets;
 }
 

@@ -107,7 +107,7 @@ function buildCalls(rng, heaps) {
         () => auto.call(T32, { data: p32.subarray(0, 2 * d), shape: [2, d] }),  // rows vs 2: refused unless rows is 2
         () => new CosineSimilarity({ axis: 5 }).call(T32, P32),
         () => topK(t32.subarray(0, d + 1), hT, 3),
-        () => alloc([rows], 'int8'),
+        () => alloc([rows], 'int16'),
       ]) {
         try { bad(); } catch (e) {
           if (e instanceof WebAssembly.RuntimeError) throw e;

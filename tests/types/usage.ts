@@ -227,6 +227,14 @@ const probe: number = internal.sum(a32);
 a32.dispose();
 // @ts-expect-error -- no such dtype
 alloc([2], 'int32');
+// Compact tables: filled with set(), read with toFloat32(), searched as the table.
+const c8 = alloc([100, 768], 'int8').set(new Float32Array(76800));
+assertType<Equal<typeof c8, HeapTensor<'int8'>>>();
+const c16: HeapTensor<'float16'> = alloc([100, 768], 'float16').setRows(0, [1, 2]);
+const cBack: Float32Array = c16.toFloat32();
+const cTop: TopKResult = topK(new Float32Array(768), c8, 10);
+const cMeta: [boolean, number, number] = [c8.compact, c8.rows, c8.rowLength];
+a32.set([1, 2]).toFloat32();
 // @ts-expect-error -- frozen shape
 a64.shape.push(1);
 // @ts-expect-error -- use alloc()

@@ -73,6 +73,8 @@
 
 #include <cstddef>
 
+#include "cossim/compact_kernels.h"
+
 namespace cossim {
 
 struct RowSums {
@@ -127,11 +129,19 @@ struct TypedKernels {
 enum class F32Accumulation { kExactF64, kBlockedF32x4 };
 
 // One instruction set's kernels.
+// Row dots over compact (float16, bfloat16, int8) search tables: compact_kernels.h.
+struct CompactKernels {
+  CompactDotsF16Fn dot_f32_f16;
+  CompactDotsF16Fn dot_f32_bf16;
+  CompactDotsI8Fn dot_i16_i8;
+};
+
 struct KernelSet {
   const char* name;
   F32Accumulation f32_accumulation;
   TypedKernels<float> f32;
   TypedKernels<double> f64;
+  CompactKernels compact;
 };
 
 // The sets this build has, baseline first: natively every set, in a .wasm its flavour's only.
