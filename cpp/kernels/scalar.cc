@@ -14,10 +14,10 @@ constexpr TypedKernels<T> scalar_kernels() {
   return {scalar::row_sums<T>,
           scalar::row_dot_ss<T>,
           internal::cosine_rows<T, scalar::row_sums<T>, scalar::row_dot_ss<T>>,
-          scalar::axpby<T>,
-          scalar::axpby_store<T>,
-          scalar::tile_dots<T>,
-          scalar::row_dots<T>,
+          COSSIM_GRADIENT_KERNEL(scalar::axpby<T>),
+          COSSIM_GRADIENT_KERNEL(scalar::axpby_store<T>),
+          COSSIM_SEARCH_KERNEL(scalar::tile_dots<T>),
+          COSSIM_SEARCH_KERNEL(scalar::row_dots<T>),
           scalar::sum<T>};
 }
 
@@ -28,6 +28,7 @@ extern const KernelSet kScalarKernelSet{
     F32Accumulation::kExactF64,
     scalar_kernels<float>(),
     scalar_kernels<double>(),
-    {dot_f32_f16_scalar, dot_f32_bf16_scalar, dot_i16_i8_scalar}};
+    {COSSIM_SEARCH_KERNEL(dot_f32_f16_scalar), COSSIM_SEARCH_KERNEL(dot_f32_bf16_scalar),
+     COSSIM_SEARCH_KERNEL(dot_i16_i8_scalar)}};
 
 }  // namespace cossim

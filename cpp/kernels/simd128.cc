@@ -372,11 +372,16 @@ void cosine_rows_f64_simd128(const double* a, std::size_t a_stride, const double
 extern const KernelSet kSimd128KernelSet{
     "simd128",
     F32Accumulation::kBlockedF32x4,
-    {row_sums_f32_simd128, row_dot_ss_f32_simd128, cosine_rows_f32_simd128, axpby_f32_simd128,
-     axpby_store_f32_simd128, simd128::tile_dots, simd128::row_dots, sum_f32},
-    {row_sums_f64_simd128, row_dot_ss_f64_simd128, cosine_rows_f64_simd128, axpby_f64_simd128,
-     axpby_store_f64_simd128, simd128::tile_dots, simd128::row_dots, sum_f64},
-    {dot_f32_f16_simd128, dot_f32_bf16_simd128, dot_i16_i8_simd128}};
+    {row_sums_f32_simd128, row_dot_ss_f32_simd128, cosine_rows_f32_simd128,
+     COSSIM_GRADIENT_KERNEL(axpby_f32_simd128), COSSIM_GRADIENT_KERNEL(axpby_store_f32_simd128),
+     COSSIM_SEARCH_KERNEL(static_cast<TileDotsFn<float>>(simd128::tile_dots)),
+     COSSIM_SEARCH_KERNEL(static_cast<RowDotsFn<float>>(simd128::row_dots)), sum_f32},
+    {row_sums_f64_simd128, row_dot_ss_f64_simd128, cosine_rows_f64_simd128,
+     COSSIM_GRADIENT_KERNEL(axpby_f64_simd128), COSSIM_GRADIENT_KERNEL(axpby_store_f64_simd128),
+     COSSIM_SEARCH_KERNEL(static_cast<TileDotsFn<double>>(simd128::tile_dots)),
+     COSSIM_SEARCH_KERNEL(static_cast<RowDotsFn<double>>(simd128::row_dots)), sum_f64},
+    {COSSIM_SEARCH_KERNEL(dot_f32_f16_simd128), COSSIM_SEARCH_KERNEL(dot_f32_bf16_simd128),
+     COSSIM_SEARCH_KERNEL(dot_i16_i8_simd128)}};
 
 }  // namespace cossim
 

@@ -21,7 +21,7 @@ export const TOLERANCE = 1e-7;
 // The target is 30 KB; what is enforced is a ratchet just above what the package measures now
 // (39.1 KB unbundled, 38.6 KB from vite build): lower it as the size work lands (README: Size).
 export const TARGET_GZIP = 30 * 1024;
-export const BUDGET_GZIP = 40 * 1024;
+export const BUDGET_GZIP = 37 * 1024;
 // The README's example, as every scenario's app runs it.
 export const EXAMPLE = `const value = new CosineSimilarity({ axis: 1 }).call([[0, 1], [1, 1]], [[1, 0], [1, 1]]);`;
 

@@ -129,6 +129,20 @@ struct TypedKernels {
 enum class F32Accumulation { kExactF64, kBlockedF32x4 };
 
 // One instruction set's kernels.
+// A WebAssembly module built without a part (the default module has neither search nor the
+// gradient: CMakeLists.txt, ready({ full: true })) leaves that part's entries null, so the linker
+// drops their code; natively, and in the full module, every entry is set.
+#if defined(COSSIM_WITH_SEARCH) && !COSSIM_WITH_SEARCH
+#define COSSIM_SEARCH_KERNEL(f) (false ? (f) : nullptr)  // f stays referenced: no unused warning
+#else
+#define COSSIM_SEARCH_KERNEL(f) f
+#endif
+#if defined(COSSIM_WITH_GRADIENT) && !COSSIM_WITH_GRADIENT
+#define COSSIM_GRADIENT_KERNEL(f) (false ? (f) : nullptr)
+#else
+#define COSSIM_GRADIENT_KERNEL(f) f
+#endif
+
 // Row dots over compact (float16, bfloat16, int8) search tables: compact_kernels.h.
 struct CompactKernels {
   CompactDotsF16Fn dot_f32_f16;
