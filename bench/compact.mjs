@@ -21,7 +21,7 @@ const [n, d] = smoke ? [2000, 96] : [100_000, 768];
 const [pm, pn] = smoke ? [20, 30] : [1000, 1000];
 const log = (...a) => console.log(...a);
 
-await cossim.ready();
+await cossim.ready({ full: true });  // search and the gradient are in the full module
 await tf.setBackend('wasm');
 await tf.ready();
 

@@ -37,7 +37,7 @@ const SEED = Number(process.env.COSSIM_SEED ?? 20261202);
 
 const log = (...a) => console.log(...a);
 const t0All = performance.now();
-await cossim.ready();
+await cossim.ready({ full: true });  // search and the gradient are in the full module
 const { tf, tfl } = await loadTfLayers();
 
 function mulberry32(a) {

@@ -17,6 +17,6 @@ export function backendFromQuery(search) {
 // ready() option that packaging adds for those belongs in this call.
 export async function loadCossim(backend) {
   const cossim = await import(ENTRY);
-  await cossim.ready({ backend });
+  await cossim.ready({ backend, full: true });  // gradients, pairwise and topK: the full module
   return cossim;
 }

@@ -94,7 +94,7 @@ async function run(backend, seed) {
 }
 
 try {
-  await cossim.ready();
+  await cossim.ready({ full: true });  // tfjsLoss needs the gradient (the full module)
   await run('cpu', 31);
   await run('wasm', 32);
   window.__result = { backend: cossim.backend(), checks };
