@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cossim/shape_engine.h"
+#include "top_k_heap.h"
 
 namespace cossim {
 
@@ -266,30 +267,11 @@ Status check_query(const TensorView& q, const CompactTable& t, const char* what,
   return check_table(t, what);
 }
 
-// ---- top-k (a small copy of search.cc's heap, kept here to leave that file alone) ----
+// ---- top-k: search.cc's order and heap (top_k_heap.h) ----
 
-struct Candidate {
-  double score;  // the float32 score, so the order is that of the returned values
-  std::int32_t index;
-};
-
-inline bool ranks_before(const Candidate& x, const Candidate& y) {
-  const bool x_nan = std::isnan(x.score), y_nan = std::isnan(y.score);
-  if (x_nan || y_nan) return x_nan == y_nan ? x.index < y.index : y_nan;
-  if (x.score != y.score) return x.score > y.score;
-  return x.index < y.index;
-}
-
-void offer(Candidate* heap, std::int64_t* size, const Candidate& c, std::int64_t k) {
-  if (*size < k) {
-    heap[(*size)++] = c;
-    std::push_heap(heap, heap + *size, ranks_before);
-  } else if (ranks_before(c, heap[0])) {
-    std::pop_heap(heap, heap + k, ranks_before);
-    heap[k - 1] = c;
-    std::push_heap(heap, heap + k, ranks_before);
-  }
-}
+using internal::Candidate;
+using internal::ranks_before;
+using internal::TopK;
 
 // pairwise against a float16/bfloat16 table: blocks of rows decoded to float32 (exact: both
 // formats are subsets of float32) once, then the float32 pairwise core, whose register-blocked
@@ -488,7 +470,8 @@ Status compact_top_k(const TensorView& query, const CompactTable& t, std::int64_
   for (std::int64_t q0 = 0; kk > 0 && q0 < nq; q0 += kCompactMaxQueries) {
     const int count = static_cast<int>(std::min<std::int64_t>(kCompactMaxQueries, nq - q0));
     Candidate* heaps = ws->candidates.as<Candidate>();
-    std::int64_t sizes[kCompactMaxQueries] = {};
+    TopK top[kCompactMaxQueries];
+    for (int j = 0; j < count; ++j) top[j] = TopK{heaps + j * kk, 0};
     for (std::int64_t r0 = 0; r0 < t.rows; r0 += kChunkRows) {
       const auto rows = static_cast<std::size_t>(std::min(kChunkRows, t.rows - r0));
       run_kernel(t, kernels, ws, q0, count, r0, rows, dots);
@@ -497,7 +480,7 @@ Status compact_top_k(const TensorView& query, const CompactTable& t, std::int64_
         for (int j = 0; j < count; ++j) {
           const float score =
               static_cast<float>((dots[r * kCompactMaxQueries + j] * a[q0 + j]) * factor[row]);
-          offer(heaps + j * kk, &sizes[j], Candidate{score, static_cast<std::int32_t>(row)}, kk);
+          top[j].offer(Candidate{score, static_cast<std::int32_t>(row)}, kk);
         }
       }
     }
