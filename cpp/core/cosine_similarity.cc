@@ -66,11 +66,7 @@ Status fused_cosines_keeping_sums(const T* t, const T* p, const KernelSet& kerne
   RowSums* sums = ws->row_sums.as<RowSums>();
   const std::int64_t k = plan.row_length;
   const auto n = static_cast<std::size_t>(k);
-  Odometer<2> it;
-  for (std::size_t j = 0; j < plan.outer.size(); ++j) {
-    it.add_dim(plan.outer[j],
-               {plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
-  }
+  Odometer<2> it = internal::row_pairs(plan);
   for (it.start(); !it.done(); it.next()) {
     const RowSums s = row_sums(kernels, t + it.offset(0), p + it.offset(1), n);
     *sums++ = s;
@@ -108,8 +104,9 @@ Status general_cosines(const T* t, const T* p, const KernelSet& kernels, double 
 }
 
 template <typename T>
-Status per_sample_typed(const TensorView& y_true, const TensorView& y_pred, const KernelSet& kernels,
-                        Flavor flavor, bool keep_row_sums, Workspace* ws, double* values) {
+Status per_sample_typed(const TensorView& y_true, const TensorView& y_pred,
+                        const KernelSet& kernels, Flavor flavor, bool keep_row_sums, Workspace* ws,
+                        double* values) {
   const double eps = epsilon_for(y_pred.dtype, flavor);
   const T* t = static_cast<const T*>(y_true.data);
   const T* p = static_cast<const T*>(y_pred.data);
@@ -141,7 +138,8 @@ Status reduce_typed(const double* values, const TensorView* weight, const Reduct
       // compensated across blocks, so the error does not grow with the batch.
       const std::int64_t n = rp.count;
       for (std::int64_t i = 0; i < n; i += 1024) {
-        sum.add(-kernels.f64.sum(values + i, static_cast<std::size_t>(n - i < 1024 ? n - i : 1024)));
+        sum.add(
+            -kernels.f64.sum(values + i, static_cast<std::size_t>(n - i < 1024 ? n - i : 1024)));
       }
     } else {
       internal::for_each_weighted(rp, wp, [&](std::int64_t, std::int64_t loss, std::int64_t wi) {

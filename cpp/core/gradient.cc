@@ -82,11 +82,7 @@ Status fused_gradient(const T* t, const T* p, const double* h, bool wrt_t, bool 
   const RowSums* sums = ws->row_sums.as<RowSums>();
   const std::int64_t k = plan.row_length;
   const auto n = static_cast<std::size_t>(k);
-  Odometer<2> it;
-  for (std::size_t j = 0; j < plan.outer.size(); ++j) {
-    it.add_dim(plan.outer[j],
-               {plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
-  }
+  Odometer<2> it = internal::row_pairs(plan);
   for (it.start(); !it.done(); it.next(), ++h, ++sums) {
     const T* tr = t + it.offset(0);
     const T* pr = p + it.offset(1);
@@ -168,7 +164,8 @@ Status general_gradient(const T* t, const T* p, const double* h, bool wrt_t, boo
 template <typename T>
 Status gradient_typed(const TensorView& y_true, const TensorView& y_pred, const TensorView* weight,
                       const TensorView* dy, bool wrt_t, bool wrt_p, const ReductionPlan& rp,
-                      Flavor flavor, const KernelSet& kernels, Workspace* ws, GradientOutput* grads) {
+                      Flavor flavor, const KernelSet& kernels, Workspace* ws,
+                      GradientOutput* grads) {
   const CosinePlan& plan = ws->plan;
   const std::int64_t nt = num_elements(plan.y_true), np = num_elements(plan.y_pred);
   if (wrt_t) COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->grad_true, nt, sizeof(T)));

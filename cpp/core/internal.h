@@ -76,6 +76,19 @@ Status rows_of(const T** t, const T** p, Workspace* ws) {
   return Status::Ok();
 }
 
+// The fused path's walk over every row pair: offset(0) into y_true's rows and offset(1) into
+// y_pred's (elements), one step per per-sample value, in output order.
+template <typename Plan>
+Odometer<2> row_pairs(const Plan& plan) {
+  const std::int64_t k = plan.row_length;
+  Odometer<2> it;
+  for (std::size_t j = 0; j < plan.outer.size(); ++j) {
+    it.add_dim(plan.outer[j],
+               {plan.rows_true.outer_row_strides[j] * k, plan.rows_pred.outer_row_strides[j] * k});
+  }
+  return it;
+}
+
 // The inverse of gather: writes the row-layout `rows` back into `dst` in the original layout of
 // `shape`, converting to the output type.
 template <typename From, typename To>
