@@ -337,7 +337,8 @@ void check_loss(Case& c, Decoder* decoder) {
     Workspace probe;
     Result r;
     const CosineSimilarity loss(c.axes, c.reduction, c.flavor);
-    if (loss.call(t->view, p->view, w ? &w->view : nullptr, scalar_kernels(), &probe, &r).ok() &&
+    if (loss.call(t->view, p->view, w ? &w->view : nullptr, *kernel_sets().front().loss, &probe, &r)
+            .ok() &&
         saturating_count(r.shape) <= kMaxDataElements) {
       c.dy.shape = r.shape;
       decoder->fill_dy(&c.dy);
