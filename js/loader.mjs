@@ -140,6 +140,12 @@ async function instantiate(key, options) {
         : error);
       started.then((r) => {
         try {
+          // Which of the four modules the bytes are, from their exports (the glue would accept any).
+          const has = (name) => typeof r.instance.exports[name] === 'function';
+          if (has('cossim_loss_gradient') !== key.startsWith('full_') ||
+              has('cossim_has_simd128') !== key.endsWith('simd')) {
+            throw new Error('the bytes are those of another cossim module');
+          }
           done(r.instance, r.module);
         } catch (error) {
           failed(error);

@@ -546,6 +546,11 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_kernels() {
   return address_of(default_kernel_set().name);
 }
 
+#if COSSIM_HAVE_SIMD128
+// Marks the SIMD128 modules, so the loader can tell which module a wasmBinary holds.
+EMSCRIPTEN_KEEPALIVE void cossim_has_simd128() {}
+#endif
+
 // For the trap guard's tests: a deliberate WebAssembly trap (RuntimeError: unreachable).
 EMSCRIPTEN_KEEPALIVE void cossim_trap_for_testing() { __builtin_trap(); }
 
