@@ -104,6 +104,19 @@ async function fetchInBrowser(url, imports) {
   return WebAssembly.instantiate(await response.arrayBuffer(), imports);
 }
 
+// Whether the bytes of a .wasm contain the identity string of build `key` (exports.cc).
+function carriesId(binary, key) {
+  const bytes = binary instanceof ArrayBuffer ? new Uint8Array(binary)
+    : new Uint8Array(binary.buffer, binary.byteOffset, binary.byteLength);
+  const id = new TextEncoder().encode(`cossim-module:${key};`);
+  for (let i = bytes.indexOf(id[0]); i >= 0 && i + id.length <= bytes.length; i = bytes.indexOf(id[0], i + 1)) {
+    let j = 1;
+    while (j < id.length && bytes[i + j] === id[j]) j++;
+    if (j === id.length) return true;
+  }
+  return false;
+}
+
 async function instantiate(key, options) {
   const build = BUILDS[key];
   const glue = await build.glue();
@@ -123,6 +136,12 @@ async function instantiate(key, options) {
     source = urlOf(build);
     if (source === null) throw new Error(`cossim: no URL for ${build.file}: pass ready({ locateFile })`);
   }
+  // The glue binds the module's exports by their minified names, so another module's bytes would
+  // run the wrong functions: a wasmBinary must carry this build's identity (exports.cc).
+  if (options.wasmBinary && !carriesId(options.wasmBinary, key)) {
+    throw new Error(`cossim: instantiating ${build.file} failed (the bytes given as wasmBinary are ` +
+      `not that module's); with wasmBinary, pass the bytes of ${build.file}`);
+  }
   return glue.default({
     // Given so that the glue skips its own new URL(…, import.meta.url), which throws where
     // import.meta is empty (CommonJS bundles); instantiateWasm below does the loading.
@@ -140,12 +159,6 @@ async function instantiate(key, options) {
         : error);
       started.then((r) => {
         try {
-          // Which of the four modules the bytes are, from their exports (the glue would accept any).
-          const has = (name) => typeof r.instance.exports[name] === 'function';
-          if (has('cossim_loss_gradient') !== key.startsWith('full_') ||
-              has('cossim_has_simd128') !== key.endsWith('simd')) {
-            throw new Error('the bytes are those of another cossim module');
-          }
           done(r.instance, r.module);
         } catch (error) {
           failed(error);

@@ -202,6 +202,11 @@ std::string interface_layout() {
     s += name;
     s += "\":{";
   };
+  // The module's identity; the loader looks for this string in the bytes of a wasmBinary.
+  static const char kModuleId[] = "cossim-module:" COSSIM_MODULE_KEY ";";
+  s += "\"module\":\"";
+  s += kModuleId;
+  s += '"';
   field("version", kInterfaceVersion);
   field("maxRank", kMaxRank);
   field("inSlots", kInSlots);
@@ -545,11 +550,6 @@ EMSCRIPTEN_KEEPALIVE int cossim_parse_reduction(std::uint32_t key, double length
 EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_kernels() {
   return address_of(default_kernel_set().name);
 }
-
-#if COSSIM_HAVE_SIMD128
-// Marks the SIMD128 modules, so the loader can tell which module a wasmBinary holds.
-EMSCRIPTEN_KEEPALIVE void cossim_has_simd128() {}
-#endif
 
 // For the trap guard's tests: a deliberate WebAssembly trap (RuntimeError: unreachable).
 EMSCRIPTEN_KEEPALIVE void cossim_trap_for_testing() { __builtin_trap(); }
