@@ -1,21 +1,10 @@
 // The [1000000, 768] int8 table in headless Chromium: alloc, fill (setRows from a Float32Array of
 // 10,000 clustered rows, 100 times), topK(q, X, 10). Serves the checkout, opens a blank page of it
 // and runs the steps there; prints the page's timings.  node bench/compact-browser.mjs [--rows=N]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve } from '../scripts/serve.mjs';
+import { browserSession } from '../scripts/chromium.mjs';
 
 const rows = Number(process.argv.find((a) => a.startsWith('--rows='))?.split('=')[1] ?? 1_000_000);
-const { server, port } = await serve(0);
-const userDataDir = mkdtempSync(path.join(tmpdir(), 'cossim-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { port, context, close } = await browserSession();
 try {
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${port}/tests/browser/page.html?backend=simd`);
@@ -50,9 +39,6 @@ try {
   console.log(`Chromium, [${rows},768] int8 (${cossim_mb(rows)} MB): alloc ${out.alloc.toFixed(0)} ms, fill ${out.fill.toFixed(0)} ms, ` +
     `topK(q, X, 10) median of 5 ${out.topK.toFixed(1)} ms; best ${out.best.toFixed(4)} at row ${out.index}; heap ${out.heapMiB.toFixed(0)} MiB (${out.backend})`);
 } finally {
-  await context.close();
-  server.closeAllConnections();
-  server.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
 function cossim_mb(n) { return (n * 768 / 1e6).toFixed(0); }

@@ -36,6 +36,15 @@ export function nativeLoss(key, reductionCode, flavor, axes, form) {
   return loss;
 }
 
+// The module's loss with reduction 'none' for a flavour name and an axis list: similarity, the
+// metric and the function form compute their per-sample values with it. `form`: the layout's form
+// code (the loss class unless given).
+export function unreducedLoss(n, flavorName, axes, form = n.layout.form.lossClass) {
+  const none = n.REDUCTION_NONE;
+  const flavor = flavorCode(n, flavorName);
+  return nativeLoss(nativeKey(none, flavor, axes, form), none, flavor, axes, form);
+}
+
 export function normalizeAxis(axis, what = 'CosineSimilarity') {
   if (axis === null || axis === undefined) {
     throw new TypeError(`${what}: axis must be an integer or an array of integers; got ${describe(axis)}`);
@@ -200,10 +209,7 @@ export class CosineSimilarity {
 export function cosineSimilarity(yTrue, yPred, axis = -1) {
   const n = native('losses.cosineSimilarity()');
   const axes = normalizeAxis(axis, 'losses.cosineSimilarity()');
-  const none = n.REDUCTION_NONE;
-  const flavor = flavorCode(n, 'keras2');
-  const form = n.layout.form.function;
-  const bound = nativeLoss(nativeKey(none, flavor, axes, form), none, flavor, axes, form);
+  const bound = unreducedLoss(n, 'keras2', axes, n.layout.form.function);
   const p = toTensor(yPred, 'y_pred');
   n.invoke(bound, 'call', [toTensor(yTrue, 'y_true'), p, null], computationDtype(n, undefined, p));
   return n.result();

@@ -3,7 +3,7 @@
 // running state, a pair of float64 numbers { total, count }, so states merge by addition and
 // serialise as JSON.
 import {
-  checkOptions, dtypeCode, flavorCode, nativeKey, nativeLoss, normalizeAxis, parseDtype, parseFlavor,
+  checkOptions, dtypeCode, normalizeAxis, parseDtype, parseFlavor, unreducedLoss,
 } from './losses.mjs';
 import { native } from './state.mjs';
 import { computationDtype, describe, toTensor } from './tensor.mjs';
@@ -52,27 +52,21 @@ export class CosineSimilarity {
     this.flavor = flavor;
     this.total = 0;
     this.count = 0;
-    this.bound = null;  // the module's codes are known after ready(): resolved on first update
   }
 
   // Adds a batch. sampleWeight: a number, a tensor-like, or undefined/null for none.
   updateState(yTrue, yPred, sampleWeight) {
     const n = native('metrics.CosineSimilarity.updateState()');
-    if (this.bound === null) {
-      const none = n.REDUCTION_NONE;
-      const flavor = flavorCode(n, this.flavor);
-      this.bound = { key: nativeKey(none, flavor, this.axes), none, flavor, dtype: dtypeCode(n, this.dtype) };
-    }
-    const b = this.bound;
-    const bound = nativeLoss(b.key, b.none, b.flavor, this.axes);
+    const bound = unreducedLoss(n, this.flavor, this.axes);
+    const dtype = dtypeCode(n, this.dtype);
     const noWeight = sampleWeight === undefined || sampleWeight === null;
     if (noWeight && n.leanArray(yTrue) && n.leanArray(yPred)) {
-      n.invokePair(bound, 'metric', yTrue, yPred, b.dtype);
+      n.invokePair(bound, 'metric', yTrue, yPred, dtype);
     } else {
       const t = toTensor(yTrue, 'y_true');
       const p = toTensor(yPred, 'y_pred');
       const w = noWeight ? null : toTensor(sampleWeight, 'sample_weight');
-      n.invoke(bound, 'metric', [t, p, w], computationDtype(n, b.dtype, p));
+      n.invoke(bound, 'metric', [t, p, w], computationDtype(n, dtype, p));
     }
     const [total, count] = n.numbers();
     this.total += total;

@@ -1,6 +1,6 @@
 // similarity(a, b, { axis }): +cos per sample with the loss's rules (the 'none' loss negated,
 // without weights), through the same C++ core.
-import { checkOptions, flavorCode, nativeKey, nativeLoss, normalizeAxis } from './losses.mjs';
+import { checkOptions, normalizeAxis, unreducedLoss } from './losses.mjs';
 import { compactSimilarity, isCompact } from './search.mjs';
 import { native } from './state.mjs';
 import { computationDtype, toTensor } from './tensor.mjs';
@@ -10,9 +10,7 @@ export function similarity(a, b, options) {
   const { axis = -1 } = checkOptions(options, ['axis'], 'similarity()');
   if (isCompact(b)) return compactSimilarity(a, b, axis);  // a float16/bfloat16/int8 table
   const axes = normalizeAxis(axis, 'similarity()');
-  const none = n.REDUCTION_NONE;
-  const flavor = flavorCode(n, 'keras2');
-  const bound = nativeLoss(nativeKey(none, flavor, axes), none, flavor, axes);
+  const bound = unreducedLoss(n, 'keras2', axes);
   if (n.leanArray(a) && n.leanArray(b)) {
     n.invokePair(bound, 'similarity', a, b, computationDtype(n, undefined, b));
   } else {

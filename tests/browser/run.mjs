@@ -1,20 +1,10 @@
 // Browser test: serves the checkout on 127.0.0.1, opens tests/browser/page.html in Debian's
 // headless Chromium once per WebAssembly build, and checks what the page computed. Also records
 // which files the page downloaded, as a check that the .wasm is fetched by URL (not inlined).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve } from '../../scripts/serve.mjs';
+import { browserSession } from '../../scripts/chromium.mjs';
 
-const { server, port } = await serve(0);
-const userDataDir = mkdtempSync(path.join(tmpdir(), 'cossim-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { port, context, close } = await browserSession();
 let failed = 0;
 let passed = 0;
 try {
@@ -42,10 +32,7 @@ try {
     await page.close();
   }
 } finally {
-  await context.close();  // close the browser before the server, or the server waits on its sockets
-  server.closeAllConnections();
-  server.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
 console.log(`browser: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

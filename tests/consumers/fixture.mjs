@@ -103,20 +103,8 @@ export function serveStatic(root, headers = {}) {
   })));
 }
 
-// One headless Chromium for a test file (toolchain.md: flags; close it before the servers).
-export async function launchChromium() {
-  const { chromium } = await import('playwright-core');
-  const userDataDir = mkdtempSync(path.join(tmpdir(), 'cossim-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  return {
-    context,
-    close: async () => { await context.close(); rmSync(userDataDir, { recursive: true, force: true }); },
-  };
-}
+// One headless Chromium for a test file (close it before the servers).
+export { launchChromium } from '../../scripts/chromium.mjs';
 
 // Opens `url`, waits for window.__result ({ value, ms } or { error }); returns it with the
 // page's responses ({ url, raw, gzip }, bodies measured in the browser: what it downloaded)

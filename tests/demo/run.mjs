@@ -3,12 +3,10 @@
 // documented float32 results and an independent float64 reference), then loads the page again with
 // the scalar build forced. Full-page screenshots (1280×800 and 390 px wide) go to
 // test-results/demo/. No timing is asserted; the figures the panels printed are logged.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { root } from '../../scripts/lib.mjs';
-import { serve } from '../../scripts/serve.mjs';
+import { browserSession } from '../../scripts/chromium.mjs';
 
 const SHOTS = path.join(root, 'test-results', 'demo');
 mkdirSync(SHOTS, { recursive: true });
@@ -208,15 +206,8 @@ async function speed(page, label) {
   console.log(`     [${label}] engines: ${Object.values(sp.info).join(' · ')}`);
 }
 
-const { server, port } = await serve(0);
+const { port, context, close } = await browserSession();
 const base = `http://127.0.0.1:${port}`;
-const userDataDir = mkdtempSync(path.join(tmpdir(), 'cossim-demo-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
 const desktop = { width: 1280, height: 800 }, narrow = { width: 390, height: 844 };
 try {
   // 1. The automatically chosen build (SIMD128 in Chromium), quick speed mode.
@@ -257,10 +248,7 @@ try {
 } catch (error) {
   check(false, `demo test threw: ${error.stack ?? error}`);
 } finally {
-  await context.close();  // before the server, or it waits on Chromium's idle sockets
-  server.closeAllConnections();
-  server.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
 console.log(`demo: ${passed} passed, ${failed} failed; screenshots in ${path.relative(root, SHOTS)}/`);
 process.exit(failed ? 1 : 0);

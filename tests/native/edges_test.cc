@@ -51,38 +51,15 @@ constexpr KernelParam kParams[] = {
 
 std::string ParamName(const ::testing::TestParamInfo<KernelParam>& info) { return info.param.name; }
 
-// Host data in one dtype; storage is never empty so an empty view still has a pointer.
-class Data {
- public:
-  Data(DType dtype, Shape shape, const std::vector<double>& values)
-      : dtype_(dtype), shape_(std::move(shape)) {
-    f32_.assign(values.size() + 1, 0.0f);
-    f64_.assign(values.size() + 1, 0.0);
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      f32_[i] = static_cast<float>(values[i]);
-      f64_[i] = values[i];
-    }
-  }
-  // `count` copies of `value`, for operands with a real (large) element count.
-  static Data Filled(DType dtype, Shape shape, double value) {
-    return Data(dtype, shape,
-                std::vector<double>(static_cast<std::size_t>(num_elements(shape)), value));
-  }
-  TensorView View() const {
-    TensorView v;
-    v.dtype = dtype_;
-    v.shape = shape_;
-    v.data = dtype_ == DType::kFloat32 ? static_cast<const void*>(f32_.data())
-                                       : static_cast<const void*>(f64_.data());
-    return v;
-  }
+// Host data in one dtype: the shared test reference's tensor (storage never empty, so an empty
+// view still has a pointer).
+using Data = reference::HostTensor;
 
- private:
-  DType dtype_;
-  Shape shape_;
-  std::vector<float> f32_;
-  std::vector<double> f64_;
-};
+// `count` copies of `value`, for operands with a real (large) element count.
+Data Filled(DType dtype, Shape shape, double value) {
+  const auto n = static_cast<std::size_t>(num_elements(shape));
+  return Data(dtype, std::move(shape), std::vector<double>(n, value));
+}
 
 double At(const void* data, DType dtype, std::size_t i) {
   return dtype == DType::kFloat32 ? static_cast<const float*>(data)[i]
@@ -224,8 +201,8 @@ TEST(BufferReserve, RefusesSizesWhoseRoundingWouldWrap) {
 
 TEST(SizeLimits, PairwiseOutputBeyondTheAddressSpace) {
   // 32767 * 32769 = 2^30 - 1 float32 outputs: 4294967292 bytes, plus the norms.
-  const Data a = Data::Filled(DType::kFloat32, {32767, 1}, 1.0);
-  const Data b = Data::Filled(DType::kFloat32, {32769, 1}, 1.0);
+  const Data a = Filled(DType::kFloat32, {32767, 1}, 1.0);
+  const Data b = Filled(DType::kFloat32, {32769, 1}, 1.0);
   SearchWorkspace ws;
   Result out;
   ExpectTooLarge(pairwise_cosine(a.View(), b.View(), default_kernel_set(), &ws, &out),
@@ -234,8 +211,8 @@ TEST(SizeLimits, PairwiseOutputBeyondTheAddressSpace) {
 }
 
 TEST(SizeLimits, TopKOutputBeyondTheAddressSpace) {
-  const Data q = Data::Filled(DType::kFloat32, {32767, 1}, 1.0);
-  const Data t = Data::Filled(DType::kFloat32, {32769, 1}, 1.0);
+  const Data q = Filled(DType::kFloat32, {32767, 1}, 1.0);
+  const Data t = Filled(DType::kFloat32, {32769, 1}, 1.0);
   SearchWorkspace ws;
   TopKResult out;
   ExpectTooLarge(top_k_cosine(q.View(), t.View(), 32769, default_kernel_set(), &ws, &out),
@@ -246,8 +223,8 @@ TEST(SizeLimits, TopKOutputBeyondTheAddressSpace) {
 TEST_P(Edges, WeightedNoneLossBeyondTheAddressSpace) {
   // Losses [32767] (rows of length 1) times a weight [32769,1,1] (ranks differ by 2: kept):
   // [32769,1,32767] = 2^30 - 1 weighted losses.
-  const Data rows = Data::Filled(dtype(), {32767, 1}, 1.0);
-  const Data w = Data::Filled(dtype(), {32769, 1, 1}, 1.0);
+  const Data rows = Filled(dtype(), {32767, 1}, 1.0);
+  const Data w = Filled(dtype(), {32769, 1, 1}, 1.0);
   const TensorView wv = w.View();
   const CosineSimilarity loss({-1}, Reduction::kNone);
   Result out;
@@ -263,8 +240,8 @@ TEST_P(Edges, WeightedNoneLossBeyondTheAddressSpace) {
 TEST_P(Edges, BroadcastPerSampleOutputBeyondTheAddressSpace) {
   // [256999,1,1] x [1,2089,1] over the last axis: 536870911 per-sample values (4294967288 bytes
   // of doubles).
-  const Data t = Data::Filled(dtype(), {256999, 1, 1}, 1.0);
-  const Data p = Data::Filled(dtype(), {1, 2089, 1}, 1.0);
+  const Data t = Filled(dtype(), {256999, 1, 1}, 1.0);
+  const Data p = Filled(dtype(), {1, 2089, 1}, 1.0);
   for (Reduction r : {Reduction::kNone, Reduction::kSum}) {
     const CosineSimilarity loss({-1}, r);
     Result out;
@@ -402,8 +379,7 @@ TEST(SearchEdges, TopKOnAnEmptyRowTableIsImmediate) {
     const Data queries(dtype, {3, 0}, {});
     SearchWorkspace ws;
     TopKResult out;
-    ASSERT_TRUE(
-        top_k_cosine(query.View(), table.View(), 4, default_kernel_set(), &ws, &out).ok());
+    ASSERT_TRUE(top_k_cosine(query.View(), table.View(), 4, default_kernel_set(), &ws, &out).ok());
     ASSERT_EQ(out.shape, (Shape{4}));
     for (std::size_t i = 0; i < 4; ++i) {
       EXPECT_EQ(out.indices[i], static_cast<std::int32_t>(i));
@@ -413,8 +389,7 @@ TEST(SearchEdges, TopKOnAnEmptyRowTableIsImmediate) {
         top_k_cosine(queries.View(), table.View(), 2, default_kernel_set(), &ws, &out).ok());
     ASSERT_EQ(out.shape, (Shape{3, 2}));
     for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(out.indices[i], static_cast<std::int32_t>(i % 2));
-    ASSERT_TRUE(
-        top_k_cosine(query.View(), table.View(), 0, default_kernel_set(), &ws, &out).ok());
+    ASSERT_TRUE(top_k_cosine(query.View(), table.View(), 0, default_kernel_set(), &ws, &out).ok());
     EXPECT_EQ(out.shape, (Shape{0}));
     EXPECT_LT(ws.candidates.capacity(), std::size_t{1} << 20);
   }

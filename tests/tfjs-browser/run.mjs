@@ -2,13 +2,11 @@
 // build/tfjs-browser/tf.mjs, esbuild), serves the checkout on 127.0.0.1, opens page.html in
 // Debian's headless Chromium and checks what the page measured (training on TF.js's cpu and wasm
 // backends against the composed Keras formula). Nothing is fetched from outside.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { root } from '../../scripts/lib.mjs';
-import { serve } from '../../scripts/serve.mjs';
+import { browserSession } from '../../scripts/chromium.mjs';
 
 const outDir = path.join(root, 'build', 'tfjs-browser');
 mkdirSync(outDir, { recursive: true });
@@ -19,14 +17,7 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
 });
 
-const { server, port } = await serve(0);
-const userDataDir = mkdtempSync(path.join(tmpdir(), 'cossim-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { port, context, close } = await browserSession();
 let failed = 0;
 let passed = 0;
 const report = (ok, what) => {
@@ -51,10 +42,7 @@ try {
   report(consoleErrors.length === 0, `no console errors ${consoleErrors.join(' | ')}`);
   await page.close();
 } finally {
-  await context.close();  // close the browser before the server, or the server waits on its sockets
-  server.closeAllConnections();
-  server.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
 console.log(`tfjs-browser: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
