@@ -350,7 +350,7 @@ for (const d of S.pairDs) {
           const h = n.views().heap[n.F32];
           h.set(a, base / 4);
           h.set(b, (base + off) / 4);
-          return sign * n.module._cossim_cosine(base, base + off, d, n.F32);
+          return sign * n.x.cossim_cosine(base, base + off, d, n.F32);
         };
         const jsl = (f) => () => -sign * f(a, b, 1, d);  // the loops return the mean loss
         return {

@@ -11,7 +11,7 @@
 // has no `data` view: it is filled with set()/setRows() (rounding or quantising in C++) and read
 // back with toFloat32(). It is accepted by similarity(), topK() and pairwise() as the table.
 import { describe, shapeString } from './format.mjs';
-import { loadedNative, native } from './state.mjs';
+import { full, loadedNative, native } from './state.mjs';
 
 const ELEMENT_BYTES = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int8: 1 };
 const COMPACT = new Set(['float16', 'bfloat16', 'int8']);
@@ -41,10 +41,11 @@ export class HeapTensor {
     Object.defineProperty(this, 'rowLength', { value: d });
     Object.defineProperty(this, 'rows', { value: d === 0 ? shape.slice(0, -1).reduce((a, x) => a * x, 1) : this.length / d });
     const what = `alloc(${shapeString(shape)}, '${dtype}')`;
-    const bytes = compact ? n.compactBytes(this.rows, d, code, what) : this.length * ELEMENT_BYTES[dtype];
+    const part = compact ? full(what) : null;  // the compact tables are in the full part
+    const bytes = compact ? part.compactBytes(n, this.rows, d, code, what) : this.length * ELEMENT_BYTES[dtype];
     this.#address = n.alloc(bytes, what);
     registry?.register(this, this.#address, this);
-    if (compact) n.zero(this.#address, bytes);  // zero rows (score 0) until filled
+    if (compact) part.zero(n, this.#address, bytes);  // zero rows (score 0) until filled
   }
 
   #live(what) {
@@ -100,7 +101,7 @@ export class HeapTensor {
     if (!this.compact) {
       this.data.set(values, firstRow * this.rowLength);
     } else {
-      n.compactEncode(this, values, firstRow, count);
+      full('set()').compactEncode(n, this, values, firstRow, count);
     }
     return this;
   }
@@ -110,7 +111,7 @@ export class HeapTensor {
   toFloat32() {
     const n = this.#live('toFloat32()');
     if (!this.compact) return new Float32Array(this.data);
-    return n.compactDecode(this, 0, this.rows);
+    return full('toFloat32()').compactDecode(n, this, 0, this.rows);
   }
 
   // The block's address in WebAssembly memory (read-only; 0 once disposed).
@@ -145,6 +146,11 @@ export class HeapTensor {
     this.#address = 0;
     this.#view = null;
   }
+}
+
+// Whether x is a compact table (a float16/bfloat16/int8 heap tensor).
+export function isCompact(x) {
+  return x instanceof HeapTensor && x.compact;
 }
 
 // alloc(shape, dtype = 'float32') -> HeapTensor (contents are unspecified until filled).

@@ -6,8 +6,12 @@
 //
 // Every .wasm is named by a literal `new URL('../dist/<file>', import.meta.url)`: bundlers (Vite,
 // webpack, esbuild's file loader) copy exactly those files, and Vite's dependency optimizer
-// rewrites literal URLs when it moves this file into node_modules/.vite/deps. The glue's own
-// lookup is bypassed (instantiateWasm), so the glue may be moved or bundled freely.
+// rewrites literal URLs when it moves this file into node_modules/.vite/deps.
+//
+// There is no Emscripten JS glue: the modules are standalone WebAssembly (-sSTANDALONE_WASM,
+// CMakeLists.txt) whose only imports are the two functions below, instantiated here. Memory
+// growth needs no notification (js/native.mjs re-derives its views when the buffer changes), and
+// the C library's exit (an abort) becomes a trap, which marks the instance unusable.
 
 // (func (result v128) i32.const 0 i32x4.splat)
 const SIMD_PROBE = new Uint8Array([
@@ -22,31 +26,19 @@ export function simdSupported() {
   }
 }
 
+import { Native } from './native.mjs';
+
 const isNode =
   typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
   typeof window === 'undefined';
 
-// Static specifiers and literal URLs, one per build, so that bundlers see each file by name.
+// Literal URLs, one per build, so that bundlers see each file by name.
 const BUILDS = {
-  simd: {
-    file: 'cossim_simd.wasm',
-    glue: () => import('../dist/cossim_simd.mjs'),
-    url: () => new URL('../dist/cossim_simd.wasm', import.meta.url),
-  },
-  scalar: {
-    file: 'cossim_scalar.wasm',
-    glue: () => import('../dist/cossim_scalar.mjs'),
-    url: () => new URL('../dist/cossim_scalar.wasm', import.meta.url),
-  },
-  full_simd: {
-    file: 'cossim_full_simd.wasm',
-    glue: () => import('../dist/cossim_full_simd.mjs'),
-    url: () => new URL('../dist/cossim_full_simd.wasm', import.meta.url),
-  },
+  simd: { file: 'cossim_simd.wasm', url: () => new URL('../dist/cossim_simd.wasm', import.meta.url) },
+  scalar: { file: 'cossim_scalar.wasm', url: () => new URL('../dist/cossim_scalar.wasm', import.meta.url) },
+  full_simd: { file: 'cossim_full_simd.wasm', url: () => new URL('../dist/cossim_full_simd.wasm', import.meta.url) },
   full_scalar: {
-    file: 'cossim_full_scalar.wasm',
-    glue: () => import('../dist/cossim_full_scalar.mjs'),
-    url: () => new URL('../dist/cossim_full_scalar.wasm', import.meta.url),
+    file: 'cossim_full_scalar.wasm', url: () => new URL('../dist/cossim_full_scalar.wasm', import.meta.url),
   },
 };
 
@@ -104,22 +96,18 @@ async function fetchInBrowser(url, imports) {
   return WebAssembly.instantiate(await response.arrayBuffer(), imports);
 }
 
-// Whether the bytes of a .wasm contain the identity string of build `key` (exports.cc).
-function carriesId(binary, key) {
-  const bytes = binary instanceof ArrayBuffer ? new Uint8Array(binary)
-    : new Uint8Array(binary.buffer, binary.byteOffset, binary.byteLength);
-  const id = new TextEncoder().encode(`cossim-module:${key};`);
-  for (let i = bytes.indexOf(id[0]); i >= 0 && i + id.length <= bytes.length; i = bytes.indexOf(id[0], i + 1)) {
-    let j = 1;
-    while (j < id.length && bytes[i + j] === id[j]) j++;
-    if (j === id.length) return true;
-  }
-  return false;
-}
+const IMPORTS = {
+  env: { emscripten_notify_memory_growth() {} },
+  wasi_snapshot_preview1: {
+    proc_exit(code) {
+      throw new WebAssembly.RuntimeError(`cossim: the module called exit(${code}) (an abort)`);
+    },
+  },
+};
 
+// -> the Native (native.mjs) of build `key`'s instance, its static constructors run.
 async function instantiate(key, options) {
   const build = BUILDS[key];
-  const glue = await build.glue();
   let source;  // bytes or a URL
   if (options.wasmBinary) {
     source = options.wasmBinary;
@@ -136,47 +124,29 @@ async function instantiate(key, options) {
     source = urlOf(build);
     if (source === null) throw new Error(`cossim: no URL for ${build.file}: pass ready({ locateFile })`);
   }
-  // The glue binds the module's exports by their minified names, so another module's bytes would
-  // run the wrong functions: a wasmBinary must carry this build's identity (exports.cc).
-  if (options.wasmBinary && !carriesId(options.wasmBinary, key)) {
-    throw new Error(`cossim: instantiating ${build.file} failed (the bytes given as wasmBinary are ` +
-      `not that module's); with wasmBinary, pass the bytes of ${build.file}`);
+  // A failure here (a LinkError, a missing export, another module's identity) usually means that
+  // wasmBinary or locateFile gave the bytes of another module.
+  const wrong = (why, cause) => new Error(`cossim: instantiating ${build.file} failed (${why}); with ` +
+    `wasmBinary or locateFile, pass the bytes of ${build.file}`, { cause });
+  let instance;
+  try {
+    instance = (typeof source === 'string' || source instanceof URL
+      ? await fetchInBrowser(source, IMPORTS) : await WebAssembly.instantiate(source, IMPORTS)).instance;
+  } catch (error) {
+    throw error instanceof Error && error.message.startsWith('cossim:') ? error : wrong(error?.message, error);
   }
-  return glue.default({
-    // Given so that the glue skips its own new URL(…, import.meta.url), which throws where
-    // import.meta is empty (CommonJS bundles); instantiateWasm below does the loading.
-    locateFile: (file) => file,
-    // Our own instantiation: one code path for bytes and URLs, and errors that name the file.
-    instantiateWasm(imports, done) {
-      const started = typeof source === 'string' || source instanceof URL
-        ? fetchInBrowser(source, imports)
-        : WebAssembly.instantiate(source, imports);
-      // A failure here (a LinkError, or an abort while the module starts) usually means that
-      // wasmBinary holds the bytes of another of the four modules.
-      const failed = (error) => glueFailed(error instanceof Error && !error.message.startsWith('cossim:')
-        ? new Error(`cossim: instantiating ${build.file} failed (${error.message}); with wasmBinary, ` +
-          `pass the bytes of ${build.file}`, { cause: error })
-        : error);
-      started.then((r) => {
-        try {
-          done(r.instance, r.module);
-        } catch (error) {
-          failed(error);
-        }
-      }, failed);
-      return {};
-    },
-  });
+  const { exports } = instance;
+  if (typeof exports._initialize !== 'function' || typeof exports.cossim_layout !== 'function' ||
+      !(exports.memory instanceof WebAssembly.Memory)) {
+    throw wrong('the bytes are not a cossim module');
+  }
+  exports._initialize();  // the C++ static constructors
+  const native = new Native(exports, key.endsWith('simd') ? 'simd' : 'scalar', key.startsWith('full_'));
+  if (native.layout.module !== `cossim-module:${key};`) throw wrong(`the bytes are ${native.layout.module}`);
+  return native;
 }
 
-// instantiateWasm cannot reject the glue's promise (it would wait forever): load() races it
-// against this one.
-let rejectPending = null;
-function glueFailed(error) {
-  rejectPending?.(error);
-}
-
-let loading = null;  // Promise<{ module, backend, full }>
+let loading = null;  // Promise<Native>
 let loadedFull = false;
 
 function describeLoaded() {
@@ -209,19 +179,11 @@ export function load(options = {}) {
     return Promise.reject(new Error('ready(): this engine does not support WebAssembly SIMD128; use the scalar backend'));
   }
   loadedFull = full;
-  const failed = new Promise((_, reject) => { rejectPending = reject; });
-  loading = Promise.race([instantiate(full ? `full_${backend}` : backend, options), failed]).then(
-    (module) => ({ module, backend, full }),
+  loading = instantiate(full ? `full_${backend}` : backend, options).catch(
     (error) => {
       loading = null;  // let a later ready() try again
       loadedFull = false;
       throw error;
     });
   return loading;
-}
-
-// Which ready() option loads the part that has `what`; used in "not loaded" errors.
-export function missingPart(what) {
-  return new Error(`cossim: ${what} is in the full module, which this page did not load: ` +
-    `call ready({ full: true }) (at the first ready(); now loaded: ${describeLoaded()})`);
 }

@@ -1,7 +1,7 @@
 // The only file that touches WebAssembly memory or calls into the module. It stages inputs into
 // the core's heap, writes their descriptors into the IoBlock, calls the module's exports
-// (cpp/bindings/exports.cc: plain C functions over numbers), turns a status code into a typed
-// Error, and copies results out.
+// (cpp/bindings/exports.cc: plain C functions over numbers, on the instance that loader.mjs
+// made), turns a status code into a typed Error, and copies results out.
 //
 // The IoBlock's layout is not written here: it is defined once in cpp/bindings/io_block.h and
 // exported by the module (cossim_layout()); this file derives every offset and code from that export at
@@ -12,32 +12,31 @@
 // If the instance ever traps (WebAssembly.RuntimeError), it is marked unusable: its heap may be
 // corrupt, so every later call throws instead of returning a value computed on it.
 
-import { missingPart } from './loader.mjs';
+import { missingPart } from './state.mjs';
 
 const INTERFACE_VERSION = 2;
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
-// The NUL-terminated UTF-8 string at `address` of the module's memory.
-function cString(module, address) {
-  const heap = module.HEAPU8;
+// The NUL-terminated UTF-8 string at `address` of the instance's memory.
+function cString(exports, address) {
+  const heap = new Uint8Array(exports.memory.buffer);
   const start = address >>> 0;
   const end = heap.indexOf(0, start);
   return utf8.decode(heap.subarray(start, end < 0 ? heap.length : end));
 }
-const MAX_BYTES = 4294967296;  // 32-bit WebAssembly memory
-const COMPACT_PIECE_BYTES = 16 << 20;  // staged float values per compact encode/decode call
+export const MAX_BYTES = 4294967296;  // 32-bit WebAssembly memory
 
 // Sizes may exceed 2^31, so no bitwise ops.
-const align16 = (n) => (n % 16 === 0 ? n : n + 16 - (n % 16));
+export const align16 = (n) => (n % 16 === 0 ? n : n + 16 - (n % 16));
 
 // Reads and checks the module's interface description (cpp/bindings/io_block.h).
-function readLayout(module) {
-  if (typeof module._cossim_layout !== 'function') {
+function readLayout(exports) {
+  if (typeof exports.cossim_layout !== 'function') {
     throw new Error('cossim: the WebAssembly module has no interface description; js/ and dist/ are ' +
       'from different builds (rebuild with npm run build)');
   }
-  const layout = JSON.parse(cString(module, module._cossim_layout()));
+  const layout = JSON.parse(cString(exports, exports.cossim_layout()));
   const need = {
     '': ['version', 'maxRank', 'inSlots', 'outSlots'],
     io: ['present', 'wrt', 'nAxes', 'axes', 'nOut', 'in', 'out', 'bytes'],
@@ -67,16 +66,20 @@ function readLayout(module) {
 }
 
 export class Native {
-  constructor(module, backend) {
-    this.module = module;
+  // exports: a cossim instance's exports (its memory and the cossim_* functions); backend: 'simd'
+  // or 'scalar'; full: whether it is the full module.
+  constructor(exports, backend, full = false) {
+    this.x = exports;
+    this.memory = exports.memory;
     this.backend = backend;
-    const L = readLayout(module);
+    this.full = full;
+    const L = readLayout(exports);
     this.layout = L;
     this.maxRank = L.maxRank;
     this.F32 = L.dtype.float32;
     this.F64 = L.dtype.float64;
     this.I32 = L.dtype.int32;
-    // Compact table dtypes (heap tensors only; see the compact block below).
+    // Compact table dtypes (heap tensors only; native-compact.mjs).
     this.compactCode = { float16: L.dtype.float16, bfloat16: L.dtype.bfloat16, int8: L.dtype.int8 };
     this.REDUCTION_NONE = L.reduction.none;
     this.arrayOf = { [this.F32]: Float32Array, [this.F64]: Float64Array, [this.I32]: Int32Array };
@@ -103,21 +106,21 @@ export class Native {
     this.ioWords = L.io.bytes / 4;
     this.dead = null;  // the RuntimeError that made the instance unusable
     // The status-returning exports by method name; those of the full module are absent from the
-    // default one (see loader.mjs). Looked up at each call: emscripten replaces its first-call
-    // wrappers with the raw exports.
-    const has = (name) => typeof module[name] === 'function';
+    // default one (see loader.mjs).
+    const x = exports;
+    const has = (name) => typeof x[name] === 'function';
     this.calls = {
-      call: (h) => module._cossim_loss_call(h),
-      similarity: (h) => module._cossim_loss_similarity(h),
-      metric: (h) => module._cossim_loss_metric(h),
-      gradient: has('_cossim_loss_gradient') ? (h) => module._cossim_loss_gradient(h) : null,
-      pairwise: has('_cossim_pairwise') ? () => module._cossim_pairwise() : null,
-      topK: has('_cossim_top_k') ? (h, k) => module._cossim_top_k(k) : null,
-      compactSimilarity: has('_cossim_compact_similarity') ? () => module._cossim_compact_similarity() : null,
-      compactPairwise: has('_cossim_compact_pairwise') ? () => module._cossim_compact_pairwise() : null,
-      compactTopK: has('_cossim_compact_top_k') ? (h, k) => module._cossim_compact_top_k(k) : null,
+      call: x.cossim_loss_call,
+      similarity: x.cossim_loss_similarity,
+      metric: x.cossim_loss_metric,
+      gradient: has('cossim_loss_gradient') ? x.cossim_loss_gradient : null,
+      pairwise: has('cossim_pairwise') ? () => x.cossim_pairwise() : null,
+      topK: has('cossim_top_k') ? (h, k) => x.cossim_top_k(k) : null,
+      compactSimilarity: has('cossim_compact_similarity') ? () => x.cossim_compact_similarity() : null,
+      compactPairwise: has('cossim_compact_pairwise') ? () => x.cossim_compact_pairwise() : null,
+      compactTopK: has('cossim_compact_top_k') ? (h, k) => x.cossim_compact_top_k(k) : null,
     };
-    this.ioAddress = this.enter(() => module._cossim_io_block() >>> 0);
+    this.ioAddress = this.enter(() => x.cossim_io_block() >>> 0);
     this.stageAddress = 0;  // the staging buffer only moves when it grows
     this.stageBytes = 0;
     this.refreshViews();
@@ -164,20 +167,21 @@ export class Native {
 
   // Heap views are replaced when the memory grows (the old ones detach): re-derive them then.
   refreshViews() {
-    const buffer = this.module.HEAPU8.buffer;
+    const buffer = this.memory.buffer;
     this.buffer = buffer;
+    this.u8 = new Uint8Array(buffer);
     this.heap = { [this.F32]: new Float32Array(buffer), [this.F64]: new Float64Array(buffer),
       [this.I32]: new Int32Array(buffer) };
     this.io = new Int32Array(buffer, this.ioAddress, this.ioWords);
   }
 
   views() {
-    if (this.module.HEAPU8.buffer !== this.buffer) this.refreshViews();
+    if (this.memory.buffer !== this.buffer) this.refreshViews();
     return this;
   }
 
   heapBytes() {
-    return this.module.HEAPU8.buffer.byteLength;
+    return this.memory.buffer.byteLength;
   }
 
   // A view of `length` elements of dtype code `dtype` at `address` (heap tensors).
@@ -193,7 +197,7 @@ export class Native {
   }
 
   lastError() {
-    return cString(this.module, this.enter(() => this.module._cossim_last_error()));
+    return cString(this.x, this.enter(() => this.x.cossim_last_error()));
   }
 
   // ---- memory ----
@@ -203,19 +207,19 @@ export class Native {
     if (bytes > MAX_BYTES) {
       throw new RangeError(`${what}: ${bytes} bytes cannot fit in the 4 GiB of WebAssembly memory`);
     }
-    const address = this.enter(() => this.module._cossim_alloc(bytes) >>> 0);
+    const address = this.enter(() => this.x.cossim_alloc(bytes) >>> 0);
     if (address === 0) throw new RangeError(`${what}: ${this.lastError()}`);
     return address;
   }
 
   free(address) {
-    if (this.dead === null) this.enter(() => this.module._cossim_free(address));
+    if (this.dead === null) this.enter(() => this.x.cossim_free(address));
   }
 
   // Room for `bytes` bytes of inputs; calls into the module only when the buffer must grow.
   stage(bytes) {
     if (bytes > this.stageBytes) {
-      const address = this.enter(() => this.module._cossim_stage(bytes) >>> 0);
+      const address = this.enter(() => this.x.cossim_stage(bytes) >>> 0);
       if (address === 0) throw new RangeError(this.lastError());
       this.stageAddress = address;
       this.stageBytes = bytes;
@@ -229,9 +233,8 @@ export class Native {
   parseReduction(key, flavor) {
     const bytes = utf8Encoder.encode(key);
     const at = this.stage(bytes.length + 1);
-    this.views();
-    this.module.HEAPU8.set(bytes, at);
-    const code = this.enter(() => this.module._cossim_parse_reduction(at, bytes.length, flavor));
+    this.views().u8.set(bytes, at);
+    const code = this.enter(() => this.x.cossim_parse_reduction(at, bytes.length, flavor));
     if (code < 0) throw this.error(-code);
     return code;
   }
@@ -242,13 +245,13 @@ export class Native {
     const { io } = this.views();
     io[this.w.nAxes] = axes.length;
     for (let i = 0; i < axes.length; i++) io[this.w.axes + i] = axes[i];
-    const handle = this.enter(() => this.module._cossim_loss_new(reductionCode, flavor, form) >>> 0);
+    const handle = this.enter(() => this.x.cossim_loss_new(reductionCode, flavor, form) >>> 0);
     if (handle === 0) throw new RangeError('CosineSimilarity: out of WebAssembly memory');
     return handle;
   }
 
   deleteLoss(handle) {
-    if (this.dead === null) this.enter(() => this.module._cossim_loss_delete(handle));
+    if (this.dead === null) this.enter(() => this.x.cossim_loss_delete(handle));
   }
 
   // Where a tensor's elements are read from: { address } when they are already in the heap in
@@ -342,7 +345,7 @@ export class Native {
         `${this.dtypeName[dtype]}, more than the 4 GiB of WebAssembly memory`);
     }
     const base = total > this.stageBytes ? this.stage(total) : this.stageAddress;
-    if (this.module.HEAPU8.buffer !== this.buffer) this.refreshViews();  // stage() may grow memory
+    if (this.memory.buffer !== this.buffer) this.refreshViews();  // stage() may grow memory
     const typed = this.heap[dtype];
     if (copyA) typed.set(heapA ? a.data : a, base / size);
     if (copyB) typed.set(heapB ? b.data : b, (base + bytesA) / size);
@@ -361,13 +364,13 @@ export class Native {
       if (2 * bytes >= MAX_BYTES) return this.cosine(a, b, n, dtype);  // refuses it
       this.stage(2 * bytes);
     }
-    if (this.module.HEAPU8.buffer !== this.buffer) this.refreshViews();
+    if (this.memory.buffer !== this.buffer) this.refreshViews();
     const typed = this.heap[dtype];
     const at = this.stageAddress;
     typed.set(a, at / (1 << shift));
     typed.set(b, (at + bytes) / (1 << shift));
     try {
-      return this.module._cossim_cosine(at, at + bytes, n, dtype);
+      return this.x.cossim_cosine(at, at + bytes, n, dtype);
     } catch (error) {
       throw this.trapped(error);
     }
@@ -377,7 +380,7 @@ export class Native {
   cosine(a, b, n, dtype) {
     this.stagePair(a, b, dtype, n, n);
     try {
-      return this.module._cossim_cosine(this.pairA, this.pairB, n, dtype);
+      return this.x.cossim_cosine(this.pairA, this.pairB, n, dtype);
     } catch (error) {
       throw this.trapped(error);
     }
@@ -410,92 +413,6 @@ export class Native {
     return (x instanceof Float32Array || x instanceof Float64Array) && x.length > 0 && x.buffer !== this.buffer;
   }
 
-  // ---- compact tables (float16, bfloat16, int8): cpp/include/cossim/compact.h ----
-  // A compact heap tensor is one block whose layout the core defines (compactBytes); it is
-  // filled only through compactEncode and read through compactDecode, both in pieces of at most
-  // COMPACT_PIECE_BYTES of staged float values, so a table larger than the staging room fills.
-
-  // Bytes of the block of a [rows, d] table of dtype code `code`.
-  compactBytes(rows, d, code, what) {
-    const bytes = this.enter(() => this.module._cossim_compact_bytes(rows, d, code));
-    if (bytes < 0) throw new RangeError(`${what}: ${this.lastError()}`);
-    return bytes;
-  }
-
-  zero(address, bytes) {
-    new Uint8Array(this.views().buffer, address, bytes).fill(0);
-  }
-
-  // Encodes `values` (Float32Array, Float64Array or number[]; a whole number of rows of d) into
-  // rows from `firstRow` of heap tensor `t` ({ address, dtypeCode, rows, rowLength }).
-  compactEncode(t, values, firstRow, count) {
-    const d = t.rowLength;
-    const f64 = !(values instanceof Float32Array);
-    const size = f64 ? 8 : 4;
-    const code = f64 ? this.F64 : this.F32;
-    const piece = Math.max(1, Math.floor(COMPACT_PIECE_BYTES / Math.max(1, d * size)));
-    for (let r = 0; r < count; r += piece) {
-      const rows = Math.min(piece, count - r);
-      const at = this.stage(align16(rows * d * size));
-      const typed = this.views().heap[code];
-      const part = ArrayBuffer.isView(values) ? values.subarray(r * d, (r + rows) * d) : values.slice(r * d, (r + rows) * d);
-      typed.set(part, at / size);
-      const status = this.enter(() => this.module._cossim_compact_encode(t.address, t.dtypeCode, t.rows, d,
-        firstRow + r, rows, at, code, r * d));
-      if (status !== 0) throw this.error(status);
-    }
-  }
-
-  // Rows [firstRow, firstRow + count) of `t`, dequantised, as a new Float32Array.
-  compactDecode(t, firstRow, count) {
-    const d = t.rowLength;
-    const out = new Float32Array(count * d);
-    const piece = Math.max(1, Math.floor(COMPACT_PIECE_BYTES / Math.max(1, d * 4)));
-    for (let r = 0; r < count; r += piece) {
-      const rows = Math.min(piece, count - r);
-      const at = this.stage(align16(rows * d * 4));
-      const status = this.enter(() => this.module._cossim_compact_decode(t.address, t.dtypeCode, t.rows, d,
-        firstRow + r, rows, at));
-      if (status !== 0) throw this.error(status);
-      out.set(this.views().heap[this.F32].subarray(at / 4, at / 4 + rows * d), r * d);
-    }
-    return out;
-  }
-
-  // `method` ('compactSimilarity' | 'compactTopK' | 'compactPairwise') on query record `q`
-  // (toTensor(); staged as dtype code `qDtype` unless already in the heap so) and compact heap
-  // tensor `table` (in place, its own dtype code). Throws the core's message as a typed Error.
-  invokeCompact(method, q, table, qDtype, arg = undefined) {
-    if (this.dead !== null) throw this.deadError();
-    if (this.calls[method] === null) throw missingPart(`${method}()`);
-    const size = qDtype === this.F64 ? 8 : 4;
-    if (q.heap === undefined && q.data.buffer === this.buffer) q.byteOffset = q.data.byteOffset;
-    let at = this.inPlace(q, qDtype);
-    if (at === null) {
-      const bytes = align16(q.length * size);
-      if (bytes >= MAX_BYTES) {
-        throw new RangeError(`the query [${q.shape.join(',')}] needs ${bytes} bytes, more than the 4 GiB of WebAssembly memory`);
-      }
-      const base = this.stage(bytes);
-      this.views().heap[qDtype].set(this.source(q), base / size);
-      at = base;
-    }
-    const io = this.views().io;
-    const wq = this.inAt[0];
-    const wt = this.inAt[1];
-    io[wq] = at;
-    io[wq + this.w.dtype] = qDtype;
-    io[wq + this.w.rank] = q.shape.length;
-    for (let i = 0; i < q.shape.length; i++) io[wq + this.w.dims + i] = q.shape[i];
-    io[wt] = table.address;
-    io[wt + this.w.dtype] = table.dtypeCode;
-    io[wt + this.w.rank] = table.shape.length;
-    for (let i = 0; i < table.shape.length; i++) io[wt + this.w.dims + i] = table.shape[i];
-    io[this.w.present] = this.inBit[0] + this.inBit[1];
-    io[this.w.wrt] = 0;
-    this.run(null, method, arg);
-  }
-  // ---- end of compact tables ----
 
   // ---- results: every output comes back through the IoBlock's out slots ----
 
@@ -550,10 +467,10 @@ export class Native {
 
   // For benchmarks: the kernel set's sum over a heap tensor's elements.
   sum(address, length, dtype) {
-    return this.enter(() => this.module._cossim_sum(address, length, dtype));
+    return this.enter(() => this.x.cossim_sum(address, length, dtype));
   }
 
   trapForTesting() {
-    return this.enter(() => this.module._cossim_trap_for_testing());
+    return this.enter(() => this.x.cossim_trap_for_testing());
   }
 }

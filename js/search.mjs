@@ -5,7 +5,8 @@
 // its own precision (float64 for a Float64Array or float64 heap tensor, float32 otherwise) and
 // rounded once to the kernel's query format in C++.
 import { describe } from './format.mjs';
-import { HeapTensor } from './heap.mjs';
+import { isCompact } from './heap.mjs';
+import { invokeCompact } from './native-compact.mjs';
 import { native } from './state.mjs';
 import { computationDtype, toTensor } from './tensor.mjs';
 
@@ -15,7 +16,7 @@ export function pairwise(a, b) {
   const ta = toTensor(a, 'pairwise(): a');
   const tb = toTensor(b, 'pairwise(): b');
   if (isCompact(b)) {
-    n.invokeCompact('compactPairwise', ta, b, queryDtype(n, ta));
+    invokeCompact(n, 'compactPairwise', ta, b, queryDtype(n, ta));
     return n.result();
   }
   n.invoke(null, 'pairwise', [ta, tb], computationDtype(n, undefined, tb));
@@ -36,7 +37,7 @@ export function topK(query, table, k) {
   const tq = toTensor(query, 'topK(): query');
   const tt = toTensor(table, 'topK(): table');
   if (isCompact(table)) {
-    n.invokeCompact('compactTopK', tq, table, queryDtype(n, tq), k);
+    invokeCompact(n, 'compactTopK', tq, table, queryDtype(n, tq), k);
   } else {
     n.invoke(null, 'topK', [tq, tt], computationDtype(n, undefined, tt), 0, k);
   }
@@ -45,10 +46,6 @@ export function topK(query, table, k) {
 }
 
 // ---- compact tables ----
-
-export function isCompact(x) {
-  return x instanceof HeapTensor && x.compact;
-}
 
 // The query's own precision against a compact table (see the top of this file).
 function queryDtype(n, t) {
@@ -64,6 +61,6 @@ export function compactSimilarity(a, table, axis) {
     throw new RangeError(`similarity(): a compact table is compared along its last axis; got axis ${describe(axis)}`);
   }
   const ta = toTensor(a, 'a');
-  n.invokeCompact('compactSimilarity', ta, table, queryDtype(n, ta));
+  invokeCompact(n, 'compactSimilarity', ta, table, queryDtype(n, ta));
   return n.result();
 }

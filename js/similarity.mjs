@@ -1,14 +1,14 @@
 // similarity(a, b, { axis }): +cos per sample with the loss's rules (the 'none' loss negated,
 // without weights), through the same C++ core.
 import { checkOptions, normalizeAxis, unreducedLoss } from './losses.mjs';
-import { compactSimilarity, isCompact } from './search.mjs';
-import { native } from './state.mjs';
+import { isCompact } from './heap.mjs';
+import { full, native } from './state.mjs';
 import { computationDtype, toTensor } from './tensor.mjs';
 
 export function similarity(a, b, options) {
   const n = native('similarity()');
   const { axis = -1 } = checkOptions(options, ['axis'], 'similarity()');
-  if (isCompact(b)) return compactSimilarity(a, b, axis);  // a float16/bfloat16/int8 table
+  if (isCompact(b)) return full('similarity() of a compact table').compactSimilarity(a, b, axis);  // a float16/bfloat16/int8 table
   const axes = normalizeAxis(axis, 'similarity()');
   const bound = unreducedLoss(n, 'keras2', axes);
   if (n.leanArray(a) && n.leanArray(b)) {

@@ -1,32 +1,45 @@
-// The published entry: js/ bundled and minified by esbuild into dist/cossim.mjs (one request
-// instead of ten, about half the bytes). The glue modules and .wasm files stay separate files;
-// their '../dist/…' specifiers and literal new URL(…) stay as written, and resolve from dist/
-// to the same files as from js/.
-import { buildSync } from 'esbuild';
+// The published JavaScript: js/ bundled and minified by Rolldown (the bundler under Vite) into
+//   dist/cossim.mjs       the entry: the core API (loss, similarity, metric, cosine, heap tensors)
+//                         and everything the two parts share;
+//   dist/cossim_full.mjs  the full part (js/full.mjs and what only it uses), imported by
+//                         ready({ full: true }) and by nothing else.
+// So the default path downloads one JavaScript file. The full part imports the shared code back
+// from the entry, which therefore also exports those few internals under minified one-letter names
+// (not in index.d.ts). The .wasm files stay separate; their literal new URL('../dist/…',
+// import.meta.url) resolve from dist/ to the same files as from js/.
+import { rolldown } from 'rolldown';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { root } from './lib.mjs';
 
-export function bundle() {
-  const result = buildSync({
-    entryPoints: [path.join(root, 'js', 'index.mjs')],
-    outfile: path.join(root, 'dist', 'cossim.mjs'),
-    bundle: true,
-    minify: true,
-    format: 'esm',
+// The modules of the full part: none of them may be imported by the core's modules.
+const FULL_PART = /[\\/]js[\\/](full|search|tfjs|native-compact)\.mjs$/;
+
+export async function bundle() {
+  const build = await rolldown({
+    input: { cossim: path.join(root, 'js', 'index.mjs') },
+    external: [/^node:/],
     platform: 'neutral',
-    target: 'es2022',
-    legalComments: 'none',
-    logLevel: 'warning',
-    external: ['../dist/*', 'node:*'],
-    write: false,
+    logLevel: 'warn',
+    // Lets the entry chunk export what the full part imports from it.
+    preserveEntrySignatures: 'allow-extension',
   });
-  // esbuild's minifier drops the comments in import(): put back the ones bundlers read on the
-  // Node-only imports (webpack would otherwise fail on the node: scheme).
-  const out = result.outputFiles[0];
-  const text = out.text.replaceAll('import("node:', 'import(/* webpackIgnore: true */ /* @vite-ignore */ "node:');
-  if ((text.match(/webpackIgnore/g) ?? []).length !== 3) throw new Error('bundle: expected three node: imports');
-  writeFileSync(out.path, text);
+  const { output } = await build.generate({
+    format: 'es',
+    minify: true,
+    entryFileNames: '[name].mjs',
+    chunkFileNames: 'cossim_[name].mjs',
+    // Every module outside the full part goes into the entry's chunk.
+    codeSplitting: {
+      groups: [{ name: 'cossim', test: (id) => !FULL_PART.test(id), includeDependenciesRecursively: false }],
+    },
+  });
+  const names = output.map((o) => o.fileName).sort();
+  if (names.join() !== 'cossim.mjs,cossim_full.mjs') throw new Error(`bundle: expected two files; got ${names}`);
+  const entry = output.find((o) => o.fileName === 'cossim.mjs').code;
+  if ((entry.match(/webpackIgnore/g) ?? []).length !== 3) throw new Error('bundle: expected three node: imports');
+  for (const o of output) writeFileSync(path.join(root, 'dist', o.fileName), o.code);
+  await build.close();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) bundle();
+if (import.meta.url === `file://${process.argv[1]}`) await bundle();

@@ -78,7 +78,7 @@ export function ensureSystem(parts) {
   }
 }
 
-// node_modules from the lockfile (the closure compiler for the glue; the test tools).
+// node_modules from the lockfile (the bundler for dist/; the test tools).
 export function ensureNodeModules() {
   if (existsSync(path.join(root, 'node_modules', '.package-lock.json'))) return;
   runOrDie('npm', ['ci', '--no-audit', '--no-fund']);

@@ -1,7 +1,8 @@
 // Prints what a browser downloads from the published package (raw and gzip -9 bytes): on the
-// default path (import, ready(), one loss call) the minified entry dist/cossim.mjs, the SIMD
-// core glue and its .wasm; with ready({ full: true }) the full module's glue and .wasm instead;
-// and the scalar builds (engines without SIMD128). Run `node scripts/build.mjs` first.
+// default path (import, ready(), one loss call) the minified entry dist/cossim.mjs and the SIMD
+// core module's .wasm; with ready({ full: true }) also the full part's JavaScript
+// dist/cossim_full.mjs, and the full module's .wasm instead; and the scalar builds (engines
+// without SIMD128). Run `node scripts/build.mjs` first.
 // --json prints the same as JSON; --max-gzip N exits 1 when the default path exceeds N bytes.
 // (Measured in Chromium from the npm pack tarball by tests/consumers.)
 import { readFileSync } from 'node:fs';
@@ -14,10 +15,10 @@ const measure = (file) => {
   return { file: `dist/${file}`, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 };
 const paths = {
-  'default (SIMD128 core)': ['cossim.mjs', 'cossim_simd.mjs', 'cossim_simd.wasm'],
-  'ready({ full: true }) (SIMD128)': ['cossim.mjs', 'cossim_full_simd.mjs', 'cossim_full_simd.wasm'],
-  'scalar core': ['cossim.mjs', 'cossim_scalar.mjs', 'cossim_scalar.wasm'],
-  'scalar full': ['cossim.mjs', 'cossim_full_scalar.mjs', 'cossim_full_scalar.wasm'],
+  'default (SIMD128 core)': ['cossim.mjs', 'cossim_simd.wasm'],
+  'ready({ full: true }) (SIMD128)': ['cossim.mjs', 'cossim_full.mjs', 'cossim_full_simd.wasm'],
+  'scalar core': ['cossim.mjs', 'cossim_scalar.wasm'],
+  'scalar full': ['cossim.mjs', 'cossim_full.mjs', 'cossim_full_scalar.wasm'],
 };
 const result = Object.fromEntries(Object.entries(paths).map(([name, files]) => {
   const rows = files.map(measure);

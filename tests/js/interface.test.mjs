@@ -13,9 +13,9 @@ describe('interface layout', () => {
     // The sources' own instance (the suite's 'cossim' is the bundled entry, whose state is private).
     await (await import('../../js/index.mjs')).ready({ backend: cossim.backend() });
     const { loadedNative } = await import('../../js/state.mjs');
-    const module = loadedNative().module;
-    const text = (at) => new TextDecoder().decode(module.HEAPU8.subarray(at, module.HEAPU8.indexOf(0, at)));
-    const real = JSON.parse(text(module._cossim_layout()));
+    const { x } = loadedNative();
+    const heap = new Uint8Array(x.memory.buffer);
+    const real = JSON.parse(new TextDecoder().decode(heap.subarray(x.cossim_layout(), heap.indexOf(0, x.cossim_layout()))));
     assert.equal(typeof real.version, 'number');
     assert.equal(real.maxRank, 32);
     // A stand-in module whose exported description is the real one, edited.
@@ -24,7 +24,7 @@ describe('interface layout', () => {
       edit(l);
       const heap = new Uint8Array(1 << 16);
       heap.set(new TextEncoder().encode(JSON.stringify(l)), 0);
-      return { HEAPU8: heap, _cossim_layout: () => 0, _cossim_io_block: () => 1 << 15 };
+      return { memory: { buffer: heap.buffer }, cossim_layout: () => 0, cossim_io_block: () => 1 << 15 };
     };
     assert.throws(() => new Native(fake((l) => { l.version += 1; }), 'simd'), /interface version .* different builds/);
     assert.throws(() => new Native(fake((l) => { delete l.io.out; }), 'simd'), /lacks io\.out/);
