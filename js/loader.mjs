@@ -51,37 +51,6 @@ function urlOf(build) {
   }
 }
 
-// Node: the bytes of the .wasm. Next to this file first; then the installed package as the
-// application's entry script (or the working directory) resolves it, which finds the file when a
-// bundler (esbuild --platform=node, webpack target node) moved the JS away from node_modules.
-async function readInNode(build) {
-  const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
-  const tried = [];
-  const here = urlOf(build);
-  if (here !== null && here.protocol === 'file:') {
-    try {
-      return await fs.readFile(here);
-    } catch (error) {
-      if (error?.code !== 'ENOENT') throw error;
-      tried.push(here.pathname);
-    }
-  }
-  const { createRequire } = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:module');
-  const bases = [process.argv[1], `${process.cwd()}/index.js`].filter((b) => typeof b === 'string');
-  for (const base of bases) {
-    try {
-      const file = createRequire(base).resolve(`cossim/wasm/${build.file}`);
-      return await fs.readFile(file);
-    } catch {
-      tried.push(`cossim/wasm/${build.file} from ${base}`);
-    }
-  }
-  throw new Error(`cossim: cannot find ${build.file} (tried ${tried.join(', ')}). If a bundler ` +
-    `moved cossim's JavaScript, pass the bytes: ready({ wasmBinary: fs.readFileSync(` +
-    `'node_modules/cossim/dist/${build.file}') }), or copy node_modules/cossim/dist/*.wasm next ` +
-    'to the bundle');
-}
-
 async function fetchInBrowser(url, imports) {
   const response = await fetch(url);
   if (!response.ok) {
@@ -113,13 +82,10 @@ async function instantiate(key, options) {
     source = options.wasmBinary;
   } else if (options.locateFile) {
     source = String(options.locateFile(build.file, ''));
-    if (isNode && !/^https?:/.test(source)) {
-      // Node's fetch() reads no files: a path or a file: URL is read here.
-      const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
-      source = await fs.readFile(source.startsWith('file:') ? new URL(source) : source);
-    }
+    // Node's fetch() reads no files: a path or a file: URL is read by node.mjs.
+    if (isNode && !/^https?:/.test(source)) source = await (await import('./node.mjs')).readPath(source);
   } else if (isNode) {
-    source = await readInNode(build);
+    source = await (await import('./node.mjs')).readInNode(build, urlOf(build));
   } else {
     source = urlOf(build);
     if (source === null) throw new Error(`cossim: no URL for ${build.file}: pass ready({ locateFile })`);

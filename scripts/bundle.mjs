@@ -2,8 +2,9 @@
 //   dist/cossim.mjs       the entry: the core API (loss, similarity, metric, cosine, heap tensors)
 //                         and everything the two parts share;
 //   dist/cossim_full.mjs  the full part (js/full.mjs and what only it uses), imported by
-//                         ready({ full: true }) and by nothing else.
-// So the default path downloads one JavaScript file. The full part imports the shared code back
+//                         ready({ full: true }) and by nothing else;
+//   dist/cossim_node.mjs  reading the .wasm from the file system (js/node.mjs), imported in Node only.
+// So a browser's default path downloads one JavaScript file. The full part imports the shared code back
 // from the entry, which therefore also exports those few internals under minified one-letter names
 // (not in index.d.ts). The .wasm files stay separate; their literal new URL('../dist/…',
 // import.meta.url) resolve from dist/ to the same files as from js/.
@@ -12,8 +13,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { root } from './lib.mjs';
 
-// The modules of the full part: none of them may be imported by the core's modules.
-const FULL_PART = /[\\/]js[\\/](full|search|tfjs|native-compact)\.mjs$/;
+// The modules of the full part and the Node-only one: the core's modules import none of them
+// (statically).
+const SEPARATE = /[\\/]js[\\/](full|search|tfjs|native-compact|node)\.mjs$/;
 
 export async function bundle() {
   const build = await rolldown({
@@ -31,13 +33,15 @@ export async function bundle() {
     chunkFileNames: 'cossim_[name].mjs',
     // Every module outside the full part goes into the entry's chunk.
     codeSplitting: {
-      groups: [{ name: 'cossim', test: (id) => !FULL_PART.test(id), includeDependenciesRecursively: false }],
+      groups: [{ name: 'cossim', test: (id) => !SEPARATE.test(id), includeDependenciesRecursively: false }],
     },
   });
   const names = output.map((o) => o.fileName).sort();
-  if (names.join() !== 'cossim.mjs,cossim_full.mjs') throw new Error(`bundle: expected two files; got ${names}`);
-  const entry = output.find((o) => o.fileName === 'cossim.mjs').code;
-  if ((entry.match(/webpackIgnore/g) ?? []).length !== 3) throw new Error('bundle: expected three node: imports');
+  if (names.join() !== 'cossim.mjs,cossim_full.mjs,cossim_node.mjs') {
+    throw new Error(`bundle: expected three files; got ${names}`);
+  }
+  const node = output.find((o) => o.fileName === 'cossim_node.mjs').code;
+  if ((node.match(/webpackIgnore/g) ?? []).length !== 3) throw new Error('bundle: expected three node: imports');
   for (const o of output) writeFileSync(path.join(root, 'dist', o.fileName), o.code);
   await build.close();
 }

@@ -42,6 +42,11 @@ before(async () => {
       // bundle and located there (README: bundlers).
       `ready({ locateFile: (file) => new URL(file, import.meta.url).href }).then(() => {\n${EXAMPLE}\n${PUBLISH}\n}).catch(${PUBLISH_ERROR});\n`,
     'esbuild/index.html': html('./out/app.js'),
+    // The full part: its JavaScript (cossim_full.mjs) and module come with ready({ full: true }).
+    'full/index.html': html('./app.mjs'),
+    'full/app.mjs': `import { ready, CosineSimilarity, topK } from '..${ENTRY}';\n` +
+      `ready({ full: true }).then(() => {\n${EXAMPLE}\n` +
+      `if (topK([1, 0], [[0, 1], [1, 0]], 1).indices[0] !== 1) throw new Error('topK');\n${PUBLISH}\n}).catch(${PUBLISH_ERROR});\n`,
   });
   browser = await launchChromium();
   server = await serveStatic(p.dir);
@@ -54,18 +59,26 @@ after(async () => {
   p?.remove();
 });
 
-async function scenario(name, url, { budget = false } = {}) {
+async function scenario(name, url, { budget = false, full = false } = {}) {
   const { result, responses, errors } = await openPage(browser.context, url);
   const bytes = downloaded(responses);
   const ok = !result.error && Math.abs(result.value - EXPECTED) <= TOLERANCE;
   report({ scenario: name, result: ok ? 'pass' : `FAIL ${result.error ?? result.value}`, raw: bytes.raw,
     gzip: bytes.gzip, ms: Math.round(result.ms ?? -1),
-    note: `${bytes.files.join(', ')}; ${bytes.gzip <= TARGET_GZIP ? 'within' : 'over'} the 30 KB target` });
+    note: `${bytes.files.join(', ')}; ${full ? 'the full path, not budgeted'
+      : `${bytes.gzip <= TARGET_GZIP ? 'within' : 'over'} the 30 KB target`}` });
   assert.equal(result.error, undefined, `${name}: ${result.error}`);
   assert.ok(Math.abs(result.value - EXPECTED) <= TOLERANCE, `${name}: got ${result.value}, want ${EXPECTED}`);
   assert.deepEqual(errors, [], `${name}: console errors`);
   const wasm = responses.filter((r) => r.url.endsWith('.wasm'));
   assert.equal(wasm.length, 1, `${name}: one .wasm download; got ${wasm.map((r) => r.url).join(', ')}`);
+  // The parts: the full part's JavaScript only with ready({ full: true }); the Node reader never.
+  const file = (r) => new URL(r.url).pathname.split('/').pop();
+  assert.equal(/full/.test(file(wasm[0])), full, `${name}: fetched ${file(wasm[0])}`);
+  if (!/webpack|esbuild/.test(name)) {  // bundlers rename the chunks
+    const js = responses.map(file).filter((f) => f.startsWith('cossim')).sort();
+    assert.deepEqual(js.filter((f) => !f.endsWith('.wasm')), full ? ['cossim.mjs', 'cossim_full.mjs'] : ['cossim.mjs'], name);
+  }
   if (budget) {
     assert.ok(bytes.gzip <= BUDGET_GZIP, `${name}: the default path downloads ${bytes.gzip} B gzip ` +
       `(${bytes.files.join(', ')}), over the budget of ${BUDGET_GZIP} B`);
@@ -75,6 +88,10 @@ async function scenario(name, url, { budget = false } = {}) {
 
 test('plain <script type="module"> page (and the download budget)', async () => {
   await scenario('plain module page', `${server.url}/plain/`, { budget: true });
+});
+
+test('ready({ full: true }): the full part and module, nothing else', async () => {
+  await scenario('plain page, ready({ full: true })', `${server.url}/full/`, { full: true });
 });
 
 test('import map', async () => {

@@ -161,10 +161,10 @@ test('TypeScript in a CommonJS package: TS1479 under node16, compiles and runs u
   check('TypeScript, CommonJS package (module node20)', runNode(dir, ['out-node20/app.js']));
 });
 
-test('the packed JavaScript (the entry and the full part; no glue) contains no eval or new Function', () => {
+test('the packed JavaScript (the entry, the full part, the Node reader; no glue) contains no eval or new Function', () => {
   const dist = path.join(p.dir, 'node_modules', 'cossim', 'dist');
   const files = readdirSync(dist).filter((f) => !f.endsWith('.wasm')).sort();
-  assert.deepEqual(files, ['cossim.mjs', 'cossim_full.mjs']);
+  assert.deepEqual(files, ['cossim.mjs', 'cossim_full.mjs', 'cossim_node.mjs']);
   for (const f of files) {
     const text = readFileSync(path.join(dist, f), 'utf8');
     assert.doesNotMatch(text, /new Function\b/, `${f} contains new Function`);
