@@ -288,6 +288,17 @@ inline void load_components(const float* p, v128_t* c) {
   }
 }
 
+// `count` contiguous rows of d components one at a time, summed in double: the last rows % 4 of
+// a batch, and a four-row step whose f32 sums overflowed. One out-of-line copy for every
+// instantiation below (inlined into each it cost ~1 KB of .wasm for rare or short paths).
+[[gnu::noinline]] void cosine_rows_scalar_f32(const float* a, const float* b, std::size_t count,
+                                              int d, double eps, double* out) {
+  for (std::size_t i = 0; i < count; ++i, a += d, b += d) {
+    const RowSums s = scalar::row_sums<float>(a, b, static_cast<std::size_t>(d));
+    out[i] = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
+  }
+}
+
 // D > 0: the row length known at compile time (fully unrolled); D == 0: any d in 4..16 at run
 // time (one instantiation instead of a dozen: code size is part of the budget).
 template <int D>
@@ -337,16 +348,10 @@ void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, int
     // f32 squares overflow for |x| >~ 1.8e19 (and NaN/Inf inputs land here): redo in double.
     const v128_t sums = wasm_f32x4_add(wasm_f32x4_add(a4, b4), d4);
     if (!wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(sums, sums), wasm_f32x4_splat(0.0f)))) {
-      for (int i = 0; i < 4; ++i) {
-        const RowSums s = scalar::row_sums<float>(a + i * d, b + i * d, d);
-        out[i] = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
-      }
+      cosine_rows_scalar_f32(a, b, 4, d, eps, out);
     }
   }
-  for (; r < rows; ++r, a += d, b += d, ++out) {
-    const RowSums s = scalar::row_sums<float>(a, b, d);
-    *out = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
-  }
+  if (r < rows) cosine_rows_scalar_f32(a, b, rows - r, d, eps, out);  // the last rows % 4
 }
 
 constexpr std::size_t kSmallMax = 16;
