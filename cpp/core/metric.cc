@@ -28,8 +28,7 @@ void mean_blocks(const double* in, std::int64_t outer, std::int64_t inner, doubl
 // Product of dims [from, to) of `shape`; saturating, as num_elements is (an empty shape's other
 // dims may overflow int64).
 std::int64_t product(const Shape& shape, std::size_t from, std::size_t to) {
-  return num_elements(Shape(shape.begin() + static_cast<std::ptrdiff_t>(from),
-                            shape.begin() + static_cast<std::ptrdiff_t>(to)));
+  return num_elements(shape.data() + from, shape.data() + to);
 }
 
 // Σ a[ia]·b[ib] and Σ b[ib] over the broadcast of shapes sa and sb (into `shape`).

@@ -1,5 +1,6 @@
 #include "reduction.h"
 
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -7,40 +8,47 @@ namespace cossim {
 
 // The reduction keys (public, cosine_similarity.h) live with the rules they select, so a new
 // reduction is its key here, its divisor in plan_reduction, and its enum value.
+namespace {
+
+struct ReductionKey {
+  const char* key;
+  Reduction reduction;
+};
+
+// Each flavour's accepted keys, in Keras's order (one loop instead of an inlined comparison per
+// key: smaller code).
+constexpr ReductionKey kKeras3Keys[] = {
+    {"sum_over_batch_size", Reduction::kSumOverBatchSize},
+    {"sum", Reduction::kSum},
+    {"none", Reduction::kNone},
+    {"None", Reduction::kNone},
+    {"mean", Reduction::kMean},
+    {"mean_with_sample_weight", Reduction::kMeanWithSampleWeight}};
+constexpr ReductionKey kKeras2Keys[] = {{"auto", Reduction::kAuto},
+                                        {"none", Reduction::kNone},
+                                        {"sum", Reduction::kSum},
+                                        {"sum_over_batch_size", Reduction::kSumOverBatchSize}};
+
+}  // namespace
+
 Status parse_reduction(std::string_view key, Reduction* out, Flavor flavor) {
-  if (flavor == Flavor::kKeras3) {
-    if (key == "sum_over_batch_size") {
-      *out = Reduction::kSumOverBatchSize;
-    } else if (key == "sum") {
-      *out = Reduction::kSum;
-    } else if (key == "none" || key == "None") {
-      *out = Reduction::kNone;
-    } else if (key == "mean") {
-      *out = Reduction::kMean;
-    } else if (key == "mean_with_sample_weight") {
-      *out = Reduction::kMeanWithSampleWeight;
-    } else {
-      return Status::Invalid(
-          "Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', "
-          "None, 'none', 'mean', 'mean_with_sample_weight'}. Received: reduction=" +
-          std::string(key));
+  const bool keras3 = flavor == Flavor::kKeras3;
+  const ReductionKey* begin = keras3 ? kKeras3Keys : kKeras2Keys;
+  const ReductionKey* end = keras3 ? std::end(kKeras3Keys) : std::end(kKeras2Keys);
+  for (const ReductionKey* k = begin; k != end; ++k) {
+    if (key == k->key) {
+      *out = k->reduction;
+      return Status::Ok();
     }
-    return Status::Ok();
   }
-  if (key == "auto") {
-    *out = Reduction::kAuto;
-  } else if (key == "none") {
-    *out = Reduction::kNone;
-  } else if (key == "sum") {
-    *out = Reduction::kSum;
-  } else if (key == "sum_over_batch_size") {
-    *out = Reduction::kSumOverBatchSize;
-  } else {
+  if (keras3) {
     return Status::Invalid(
-        "Invalid Reduction Key: " + std::string(key) +
-        ". Expected keys are \"('auto', 'none', 'sum', 'sum_over_batch_size')\"");
+        "Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', "
+        "None, 'none', 'mean', 'mean_with_sample_weight'}. Received: reduction=" +
+        std::string(key));
   }
-  return Status::Ok();
+  return Status::Invalid("Invalid Reduction Key: " + std::string(key) +
+                         ". Expected keys are \"('auto', 'none', 'sum', 'sum_over_batch_size')\"");
 }
 
 const char* reduction_key(Reduction r) {
@@ -84,8 +92,7 @@ ReductionPlan plan_reduction(Reduction reduction, Flavor flavor, const CosinePla
 }
 
 Status ByteBudget::refuse(const std::string& what) const {
-  const std::string bytes =
-      ok_ ? uint_to_string(total_) : std::string("more than 2^64");
+  const std::string bytes = ok_ ? uint_to_string(total_) : std::string("more than 2^64");
   return Status::TooLarge("Too large: " + what + " needs " + bytes + " bytes; at most " +
                           uint_to_string(kMaxBytes - 1) + " bytes fit in a 32-bit address space");
 }

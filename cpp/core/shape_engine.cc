@@ -52,9 +52,15 @@ Status resolve_axes(const std::vector<std::int64_t>& axes, const Shape& shape, c
           "Invalid reduction arguments: Axes contains duplicate dimension: " + int_to_string(r) +
           " (for " + what + " of shape " + shape_to_string(shape) + ")");
     }
+    // Kept sorted by insertion (at most kMaxRank axes): std::sort's introsort cost 1.5 KB of
+    // .wasm (660 B gzip).
     resolved->push_back(static_cast<int>(r));
+    for (std::size_t i = resolved->size() - 1; i > 0 && (*resolved)[i - 1] > (*resolved)[i]; --i) {
+      const int t = (*resolved)[i];
+      (*resolved)[i] = (*resolved)[i - 1];
+      (*resolved)[i - 1] = t;
+    }
   }
-  std::sort(resolved->begin(), resolved->end());
   return Status::Ok();
 }
 

@@ -2,17 +2,21 @@
 
 namespace cossim {
 
-std::int64_t num_elements(const Shape& shape) {
-  for (std::int64_t d : shape) {
-    if (d == 0) return 0;  // before any product: [2^31-1, 2^31-1, 2^31-1, 0] has no overflow
+std::int64_t num_elements(const std::int64_t* begin, const std::int64_t* end) {
+  for (const std::int64_t* d = begin; d != end; ++d) {
+    if (*d == 0) return 0;  // before any product: [2^31-1, 2^31-1, 2^31-1, 0] has no overflow
   }
   std::uint64_t n = 1;
-  for (std::int64_t d : shape) {
-    if (d < 0 || !checked_mul(n, static_cast<std::uint64_t>(d), &n) || n > INT64_MAX) {
+  for (const std::int64_t* d = begin; d != end; ++d) {
+    if (*d < 0 || !checked_mul(n, static_cast<std::uint64_t>(*d), &n) || n > INT64_MAX) {
       return INT64_MAX;
     }
   }
   return static_cast<std::int64_t>(n);
+}
+
+std::int64_t num_elements(const Shape& shape) {
+  return num_elements(shape.data(), shape.data() + shape.size());
 }
 
 std::string uint_to_string(std::uint64_t magnitude) {

@@ -12,6 +12,15 @@
 #include "sets.h"
 #include "wasm_simd128.h"
 
+// The long-row kernels are size-optimised (clang's minsize: -Oz for those functions): measured as
+// fast as at -O3 ([4096,768] f32/f64, d = 32..768, single pairs, a broadcast query) and 1.5 KB
+// smaller. The small-row kernels keep -O3 (with the whole file at -Os they ran 1.3-2.2x slower).
+#if defined(__clang__)
+#define COSSIM_MINSIZE [[clang::minsize]]
+#else
+#define COSSIM_MINSIZE
+#endif
+
 namespace cossim {
 namespace {
 
@@ -29,7 +38,7 @@ inline v128_t add_widened(v128_t total, v128_t v) {
 // One pass giving dot(a, b), |b|^2 and, when kWithSsA, |a|^2 (without it: the broadcast-query
 // pass, where |a|^2 is known).
 template <bool kWithSsA>
-RowSums row_sums_f32(const float* a, const float* b, std::size_t n) {
+COSSIM_MINSIZE RowSums row_sums_f32(const float* a, const float* b, std::size_t n) {
   v128_t dot_total = wasm_f64x2_splat(0.0);
   v128_t aa_total = wasm_f64x2_splat(0.0);
   v128_t bb_total = wasm_f64x2_splat(0.0);
@@ -78,7 +87,7 @@ RowSums row_sums_f32(const float* a, const float* b, std::size_t n) {
 }
 
 template <bool kWithSsA>
-RowSums row_sums_f64(const double* a, const double* b, std::size_t n) {
+COSSIM_MINSIZE RowSums row_sums_f64(const double* a, const double* b, std::size_t n) {
   v128_t dot0 = wasm_f64x2_splat(0.0), dot1 = dot0;
   v128_t aa0 = dot0, aa1 = dot0, bb0 = dot0, bb1 = dot0;
   const std::size_t n_vec = n & ~static_cast<std::size_t>(3);
@@ -108,22 +117,30 @@ RowSums row_sums_f64(const double* a, const double* b, std::size_t n) {
   return s;
 }
 
-RowSums row_sums_f32_simd128(const float* a, const float* b, std::size_t n) {
+// The kernel-set entries, out of line (noinline): internal::cosine_rows inlines the templates
+// into its per-row loops only, and calls these for its once-per-call sums, where more inlined
+// copies of the loops cost 1.8 KB of .wasm for no speed. (Calling them per row too would save
+// 2 KB more, but cost 1.24x on one query against [100000,16] and 1.08x on float64 [100000,16].)
+[[gnu::noinline]] COSSIM_MINSIZE RowSums row_sums_f32_simd128(const float* a, const float* b,
+                                                              std::size_t n) {
   return row_sums_f32<true>(a, b, n);
 }
-RowSums row_dot_ss_f32_simd128(const float* a, const float* b, std::size_t n) {
+[[gnu::noinline]] COSSIM_MINSIZE RowSums row_dot_ss_f32_simd128(const float* a, const float* b,
+                                                                std::size_t n) {
   return row_sums_f32<false>(a, b, n);
 }
-RowSums row_sums_f64_simd128(const double* a, const double* b, std::size_t n) {
+[[gnu::noinline]] COSSIM_MINSIZE RowSums row_sums_f64_simd128(const double* a, const double* b,
+                                                              std::size_t n) {
   return row_sums_f64<true>(a, b, n);
 }
-RowSums row_dot_ss_f64_simd128(const double* a, const double* b, std::size_t n) {
+[[gnu::noinline]] COSSIM_MINSIZE RowSums row_dot_ss_f64_simd128(const double* a, const double* b,
+                                                                std::size_t n) {
   return row_sums_f64<false>(a, b, n);
 }
 
 // 16 f32 lanes, widened into f64 every kFlushBlock elements (16 additions per lane per block), so
 // the error does not grow with n, as in the row kernels.
-double sum_f32(const float* x, std::size_t n) {
+COSSIM_MINSIZE double sum_f32(const float* x, std::size_t n) {
   v128_t total = wasm_f64x2_splat(0.0);
   const std::size_t n_vec = n & ~static_cast<std::size_t>(15);
   std::size_t i = 0;
@@ -145,7 +162,7 @@ double sum_f32(const float* x, std::size_t n) {
   return t - t == 0.0 ? t : scalar::sum(x, n);
 }
 
-double sum_f64(const double* x, std::size_t n) {
+COSSIM_MINSIZE double sum_f64(const double* x, std::size_t n) {
   v128_t s0 = wasm_f64x2_splat(0.0), s1 = s0, s2 = s0, s3 = s0;
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -271,6 +288,17 @@ inline void load_components(const float* p, v128_t* c) {
   }
 }
 
+// `count` contiguous rows of d components one at a time, summed in double: the last rows % 4 of
+// a batch, and a four-row step whose f32 sums overflowed. One out-of-line copy for every
+// instantiation below (inlined into each it cost ~1 KB of .wasm for rare or short paths).
+[[gnu::noinline]] void cosine_rows_scalar_f32(const float* a, const float* b, std::size_t count,
+                                              int d, double eps, double* out) {
+  for (std::size_t i = 0; i < count; ++i, a += d, b += d) {
+    const RowSums s = scalar::row_sums<float>(a, b, static_cast<std::size_t>(d));
+    out[i] = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
+  }
+}
+
 // D > 0: the row length known at compile time (fully unrolled); D == 0: any d in 4..16 at run
 // time (one instantiation instead of a dozen: code size is part of the budget).
 template <int D>
@@ -320,26 +348,33 @@ void cosine_rows_small_f32(const float* a, const float* b, std::size_t rows, int
     // f32 squares overflow for |x| >~ 1.8e19 (and NaN/Inf inputs land here): redo in double.
     const v128_t sums = wasm_f32x4_add(wasm_f32x4_add(a4, b4), d4);
     if (!wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(sums, sums), wasm_f32x4_splat(0.0f)))) {
-      for (int i = 0; i < 4; ++i) {
-        const RowSums s = scalar::row_sums<float>(a + i * d, b + i * d, d);
-        out[i] = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
-      }
+      cosine_rows_scalar_f32(a, b, 4, d, eps, out);
     }
   }
-  for (; r < rows; ++r, a += d, b += d, ++out) {
-    const RowSums s = scalar::row_sums<float>(a, b, d);
-    *out = s.dot * inv_norm(s.ss_a, eps) * inv_norm(s.ss_b, eps);
-  }
+  if (r < rows) cosine_rows_scalar_f32(a, b, rows - r, d, eps, out);  // the last rows % 4
 }
 
 constexpr std::size_t kSmallMax = 16;
+
+// Every other f32 batch: the shared loop over the fused kernels, size-optimised (out of line, so
+// the small-row kernels the dispatcher inlines keep -O3).
+[[gnu::noinline]] COSSIM_MINSIZE void cosine_rows_long_f32(const float* a, std::size_t a_stride,
+                                                           const float* b, std::size_t b_stride,
+                                                           std::size_t rows, std::size_t d,
+                                                           double eps, double* out) {
+  internal::cosine_rows<float, row_sums_f32<true>, row_sums_f32<false>, row_sums_f32_simd128>(
+      a, a_stride, b, b_stride, rows, d, eps, out);
+}
 
 void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* b,
                              std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
                              double* out) {
   if (d >= 1 && d <= kSmallMax && a_stride == d && b_stride == d) {
     const int n = static_cast<int>(d);
-    switch (n) {  // compile-time lengths for the common small embeddings, run-time for the rest
+    // Compile-time lengths where they pay (measured against the run-time kernel: d = 4 1.17x,
+    // d = 8 1.06x faster); each costs 1.4-1.6 KB of .wasm. A compiled-in d = 16 was 1.2x slower
+    // than the run-time loop (and 2 KB), so 16 takes the run-time kernel.
+    switch (n) {
       case 1:
         return cosine_rows_small_f32<1>(a, b, rows, n, eps, out);
       case 2:
@@ -350,20 +385,17 @@ void cosine_rows_f32_simd128(const float* a, std::size_t a_stride, const float* 
         return cosine_rows_small_f32<4>(a, b, rows, n, eps, out);
       case 8:
         return cosine_rows_small_f32<8>(a, b, rows, n, eps, out);
-      case 16:
-        return cosine_rows_small_f32<16>(a, b, rows, n, eps, out);
       default:
         return cosine_rows_small_f32<0>(a, b, rows, n, eps, out);
     }
   }
-  internal::cosine_rows<float, row_sums_f32_simd128, row_dot_ss_f32_simd128>(
-      a, a_stride, b, b_stride, rows, d, eps, out);
+  cosine_rows_long_f32(a, a_stride, b, b_stride, rows, d, eps, out);
 }
 
-void cosine_rows_f64_simd128(const double* a, std::size_t a_stride, const double* b,
-                             std::size_t b_stride, std::size_t rows, std::size_t d, double eps,
-                             double* out) {
-  internal::cosine_rows<double, row_sums_f64_simd128, row_dot_ss_f64_simd128>(
+COSSIM_MINSIZE void cosine_rows_f64_simd128(const double* a, std::size_t a_stride, const double* b,
+                                            std::size_t b_stride, std::size_t rows, std::size_t d,
+                                            double eps, double* out) {
+  internal::cosine_rows<double, row_sums_f64<true>, row_sums_f64<false>, row_sums_f64_simd128>(
       a, a_stride, b, b_stride, rows, d, eps, out);
 }
 

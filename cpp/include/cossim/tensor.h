@@ -22,6 +22,8 @@ struct TensorView {
 // INT64_MAX when the product overflows or a dim is negative (validate_shape rejects both), so it
 // never overflows.
 std::int64_t num_elements(const Shape& shape);
+// The same over dims [begin, end) (a part of a shape, without copying it).
+std::int64_t num_elements(const std::int64_t* begin, const std::int64_t* end);
 
 // Decimal text of an integer (std::to_string would pull printf, ~7 KB of WebAssembly, into the
 // module).
