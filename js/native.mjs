@@ -467,6 +467,7 @@ export class Native {
 
   // For benchmarks: the kernel set's sum over a heap tensor's elements.
   sum(address, length, dtype) {
+    if (typeof this.x.cossim_sum !== 'function') throw missingPart('internal.sum()');
     return this.enter(() => this.x.cossim_sum(address, length, dtype));
   }
 

@@ -527,13 +527,16 @@ EMSCRIPTEN_KEEPALIVE void cossim_free(std::uint32_t address) {
   std::free(const_cast<void*>(pointer(address)));
 }
 
-// Benchmark probe: the kernel set's sum of a heap tensor's elements.
+#if COSSIM_WITH_SEARCH
+// Benchmark probe: the kernel set's sum of a heap tensor's elements (the full module only: the
+// default one has no float32 sum, kernels.h).
 EMSCRIPTEN_KEEPALIVE double cossim_sum(std::uint32_t address, double count, int dtype) {
   const auto n = static_cast<std::size_t>(count);
   return dtype == kSlotFloat64
              ? default_kernel_set().f64.sum(static_cast<const double*>(pointer(address)), n)
              : default_kernel_set().f32.sum(static_cast<const float*>(pointer(address)), n);
 }
+#endif
 
 // Reduction code (>= 0) of the UTF-8 key of `length` bytes at `key`, or -(status code) with the
 // Keras message in cossim_last_error.

@@ -17,12 +17,11 @@ export const bin = (pkg, file) => path.join(repo, 'node_modules', pkg, file);
 // The documentation value: Keras gives -0.49999997 in float32 (keras-semantics.md §8).
 export const EXPECTED = -0.5;
 export const TOLERANCE = 1e-7;
-// Download budget of the default path (entry, ready(), one loss call; JS + glue + wasm, gzip -9).
-// The target is 30 KB; what is enforced is a ratchet just above what the package measures now
-// (36.1 KB unbundled after the C exports and the per-part kernel sets): lower it as the size work
-// lands (README: Size).
+// Download budget of the default path (entry, ready(), one loss call; everything the page fetched
+// but its HTML: the app's own script, cossim's JavaScript and .wasm; each body gzip -9): 30 KB,
+// enforced on the unbundled package and on a Vite build (README: Size).
 export const TARGET_GZIP = 30 * 1024;
-export const BUDGET_GZIP = 37 * 1024;
+export const BUDGET_GZIP = TARGET_GZIP;
 // The README's example, as every scenario's app runs it.
 export const EXAMPLE = `const value = new CosineSimilarity({ axis: 1 }).call([[0, 1], [1, 1]], [[1, 0], [1, 1]]);`;
 

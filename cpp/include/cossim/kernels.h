@@ -20,7 +20,9 @@
 //   the entries q >= nq are left untouched.
 // * sum(x, n): the sum of n elements. Production code: the loss's unweighted reduction sums the
 //   per-sample values (float64) with it, in blocks of 1024, compensated across blocks
-//   (cosine_similarity.cc); the JS benchmarks also use it as a read-bandwidth probe.
+//   (cosine_similarity.cc); the JS benchmarks also use it as a read-bandwidth probe (the float32
+//   one serves only that probe, so the default WebAssembly module leaves it null, as a search
+//   entry).
 // Nothing past element n-1 of any row is read, nothing past out[n-1] / out[rows-1] written (the
 // vector loops stop at the last full vector, a scalar tail finishes); rows may have any
 // alignment; n = 0 reads nothing and gives 0. NaN and Inf propagate as IEEE arithmetic does.
