@@ -94,9 +94,11 @@ export interface ReadyOptions {
   /** Which build to load; `'auto'` (the default) picks SIMD when the engine validates it. */
   backend?: Backend | 'auto' | undefined;
   /**
-   * Load the full module (adds gradients, `tfjsLoss`, `pairwise`, `topK`) instead of the core one
-   * (loss, similarity, metric). Only the first `ready()` decides: asking for it after the core
-   * module was loaded rejects with `Error`; full-module calls on the core module throw `Error`.
+   * Load the full part (adds gradients, `pairwise`, `topK`, compact tables, `tfjsLoss` and
+   * `tfjsMetric`, `internal.sum`): the full module and the part's JavaScript, instead of the core
+   * module (loss, similarity, metric, `cosine`). Only the first `ready()` decides: asking for it
+   * after the core module was loaded rejects with `Error`; full-part calls on the core module throw
+   * an `Error` naming `ready({ full: true })`.
    */
   full?: boolean | undefined;
   /** The `.wasm` bytes of the chosen build and part (e.g. `cossim/wasm/cossim_simd.wasm`), instead of reading or fetching the file. */
@@ -381,8 +383,10 @@ export declare namespace losses {
     call(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: SampleWeight): LossValue<F, R>;
 
     /**
-     * d(loss output)/d yPred, shaped like `yPred`, in the computation dtype.
-     * @throws like `call()`; Error for a `dy` whose shape does not match the output.
+     * d(loss output)/d yPred, shaped like `yPred`, in the computation dtype. In the full part
+     * (`ready({ full: true })`), as `valueAndGradient()`.
+     * @throws like `call()`; Error for a `dy` whose shape does not match the output, or without
+     *   the full part.
      */
     gradient(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: SampleWeight, options?: GradientOptions): Result;
 
@@ -614,8 +618,9 @@ export declare class HeapTensor<D extends HeapDtype = HeapDtype> {
 /**
  * Allocates a heap tensor (contents unspecified until filled; a compact table reads as zero rows
  * until filled); a number is a rank-1 shape. A compact table (`'float16'`, `'bfloat16'`, `'int8'`)
- * is accepted by {@link similarity}, {@link topK} and {@link pairwise} as the table.
- * @throws Error before {@link ready}; TypeError for an unknown dtype; RangeError for an invalid
+ * is accepted by {@link similarity}, {@link topK} and {@link pairwise} as the table; compact
+ * tables are in the full part (`ready({ full: true })`).
+ * @throws Error before {@link ready}, or for a compact dtype without the full part; TypeError for an unknown dtype; RangeError for an invalid
  *   shape (at most 32 non-negative integer dims) or when WebAssembly memory is exhausted.
  */
 export declare function alloc<D extends HeapDtype = 'float32'>(shape: number | readonly number[], dtype?: D): HeapTensor<D>;
@@ -660,8 +665,9 @@ export declare function similarity(a: TensorLike, b: TensorLike, options?: Simil
 
 /**
  * All-pairs +cos between the rows of `a` `[m, d]` and `b` `[n, d]`: shape `[m, n]`, in [-1, 1]
- * (beyond by rounding; a zero row gives 0). `b` may be a compact table (float32 results).
- * @throws Error before {@link ready} or for shapes that are not `[m, d]` and `[n, d]`; TypeError or
+ * (beyond by rounding; a zero row gives 0). `b` may be a compact table (float32 results). In the
+ * full part (`ready({ full: true })`).
+ * @throws Error before {@link ready}, without the full part, or for shapes that are not `[m, d]` and `[n, d]`; TypeError or
  *   RangeError for malformed inputs.
  */
 export declare function pairwise(a: TensorLike, b: TensorLike): Result;
@@ -678,8 +684,8 @@ export interface TopKResult {
 
 /**
  * Exact top-k search: for each query, the k table rows of highest +cos (zero and negative scores
- * included), ties by lower index.
- * @throws Error before {@link ready}, for a query that is not `[d]`/`[q, d]` against a table
+ * included), ties by lower index. In the full part (`ready({ full: true })`).
+ * @throws Error before {@link ready}, without the full part, for a query that is not `[d]`/`[q, d]` against a table
  *   `[n, d]`, or for an invalid k; TypeError or RangeError for malformed inputs.
  */
 export declare function topK(query: TensorLike, table: TensorLike, k: number): TopKResult;
@@ -705,8 +711,9 @@ export interface TfLike {
  * `sampleWeight` (a number, a TF.js tensor or a tensor-like) is a constant: no gradient flows
  * into it. Pass your `tf` namespace; cossim does not depend on TF.js. The function's `name` is the
  * loss's name.
+ * In the full part: needs `ready({ full: true })`.
  * @throws TypeError if `tf` is not the TF.js namespace or an input is not a TF.js tensor; as
- *   {@link CosineSimilarity} for bad options or shapes.
+ *   {@link CosineSimilarity} for bad options or shapes; Error without the full part.
  */
 export declare function tfjsLoss(tf: TfLike, options?: CosineSimilarityOptions): (yTrue: any, yPred: any, sampleWeight?: any) => any;
 
@@ -716,8 +723,9 @@ export declare function tfjsLoss(tf: TfLike, options?: CosineSimilarityOptions):
  * `metrics.CosineSimilarity` averages). tfjs-layers takes their mean per batch and the
  * batch-size-weighted mean over the epoch. Its function `name` is the metric's name
  * (`'cosine_similarity'` by default), the key in `fit`'s history.
+ * In the full part: needs `ready({ full: true })`.
  * @throws TypeError if `tf` is not the TF.js namespace; as {@link metrics.CosineSimilarity} for bad
- *   options.
+ *   options; Error without the full part.
  */
 export declare function tfjsMetric(tf: TfLike, options?: MetricOptions): (yTrue: any, yPred: any) => any;
 
@@ -729,8 +737,9 @@ export declare function tfjsMetric(tf: TfLike, options?: MetricOptions): (yTrue:
 export declare namespace internal {
   /**
    * The sum of a heap tensor's elements by a SIMD128 loop inside the module: the read-bandwidth
-   * roofline for the kernels.
-   * @throws TypeError unless given a live heap tensor from {@link alloc}; Error before {@link ready}.
+   * roofline for the kernels. In the full part (`ready({ full: true })`).
+   * @throws TypeError unless given a live heap tensor from {@link alloc}; Error before {@link ready}
+   *   or without the full part.
    */
   function sum(heapTensor: HeapTensor): number;
   /** For tests of the trap guard: makes the instance trap; every later call then throws. */
