@@ -26,6 +26,8 @@ function cString(exports, address) {
   return utf8.decode(heap.subarray(start, end < 0 ? heap.length : end));
 }
 export const MAX_BYTES = 4294967296;  // 32-bit WebAssembly memory
+// Views of the module's memory up to this many elements are copied on the lean path (leanArray).
+const LEAN_COPY_LIMIT = 4096;
 
 // Sizes may exceed 2^31, so no bitwise ops.
 export const align16 = (n) => (n % 16 === 0 ? n : n + 16 - (n % 16));
@@ -175,8 +177,15 @@ export class Native {
     this.io = new Int32Array(buffer, this.ioAddress, this.ioWords);
   }
 
+  // Whether the memory grew since refreshViews(): growth replaces a (non-shared) memory's buffer
+  // and detaches the old one, so the IoBlock view reads as empty. Reading a view's length is
+  // inlined by the JIT; WebAssembly.Memory's buffer getter is a runtime call (~7% of a small call).
+  grown() {
+    return this.io.length === 0;
+  }
+
   views() {
-    if (this.memory.buffer !== this.buffer) this.refreshViews();
+    if (this.grown()) this.refreshViews();
     return this;
   }
 
@@ -345,7 +354,7 @@ export class Native {
         `${this.dtypeName[dtype]}, more than the 4 GiB of WebAssembly memory`);
     }
     const base = total > this.stageBytes ? this.stage(total) : this.stageAddress;
-    if (this.memory.buffer !== this.buffer) this.refreshViews();  // stage() may grow memory
+    if (this.grown()) this.refreshViews();  // stage() may grow memory
     const typed = this.heap[dtype];
     if (copyA) typed.set(heapA ? a.data : a, base / size);
     if (copyB) typed.set(heapB ? b.data : b, (base + bytesA) / size);
@@ -364,7 +373,7 @@ export class Native {
       if (2 * bytes >= MAX_BYTES) return this.cosine(a, b, n, dtype);  // refuses it
       this.stage(2 * bytes);
     }
-    if (this.memory.buffer !== this.buffer) this.refreshViews();
+    if (this.grown()) this.refreshViews();
     const typed = this.heap[dtype];
     const at = this.stageAddress;
     typed.set(a, at / (1 << shift));
@@ -386,33 +395,53 @@ export class Native {
     }
   }
 
-  // `method` of a bound loss on two rank-1 float typed arrays (see stagePair) and nothing else:
-  // invoke() without its generality. Throws the core's message as a typed Error.
+  // `method` of a bound loss on two rank-1 float typed arrays that passed leanArray(), cast to
+  // dtype code `dtype` into the staging buffer, and nothing else: invoke() without its
+  // generality. Throws the core's message as a typed Error.
   invokePair(bound, method, a, b, dtype) {
-    this.stagePair(a, b, dtype, a.length, b.length);
+    const na = a.length;  // read now: staging may detach a view of the memory
+    const nb = b.length;
+    const size = dtype === this.F64 ? 8 : 4;
+    const bytesA = align16(na * size);
+    if (this.dead !== null || bytesA + align16(nb * size) > this.stageBytes) {
+      // Staging grows, which may grow the memory and detach views of it: those (the small ones
+      // leanArray() lets through) are copied first. stagePair() refuses what cannot fit, and a
+      // dead instance.
+      const buffer = this.views().buffer;
+      this.stagePair(a.buffer === buffer ? a.slice() : a, b.buffer === buffer ? b.slice() : b,
+        dtype, na, nb);
+    } else {
+      if (this.grown()) this.refreshViews();
+      const typed = this.heap[dtype];
+      typed.set(a, this.stageAddress / size);
+      typed.set(b, (this.stageAddress + bytesA) / size);
+    }
+    const at = this.stageAddress;  // stagePair() too puts a there and b at + bytesA
     const io = this.io;
     const wa = this.inAt[0];
     const wb = this.inAt[1];
     const { dtype: wd, rank: wr, dims: wn } = this.w;
-    io[wa] = this.pairA;
+    io[wa] = at;
     io[wa + wd] = dtype;
     io[wa + wr] = 1;
-    io[wa + wn] = a.length;
-    io[wb] = this.pairB;
+    io[wa + wn] = na;
+    io[wb] = at + bytesA;
     io[wb + wd] = dtype;
     io[wb + wr] = 1;
-    io[wb + wn] = b.length;
+    io[wb + wn] = nb;
     io[this.w.present] = 3;
     io[this.w.wrt] = 0;
     this.run(bound, method);
   }
 
-  // Whether x can take the lean path: a non-empty Float32Array or Float64Array of JS memory (not
-  // a view of this module's memory, which growth could detach while staging).
+  // Whether x can take the lean path (invokePair): a non-empty Float32Array or Float64Array. A
+  // view of this module's memory is staged like any array when it is small (reading a typed
+  // array's buffer costs ~20 ns, a tenth of a small call); a large one goes to invoke(), which
+  // reads it in place instead of copying it.
   leanArray(x) {
-    return (x instanceof Float32Array || x instanceof Float64Array) && x.length > 0 && x.buffer !== this.buffer;
+    return (x instanceof Float32Array || x instanceof Float64Array) && x.length > 0 &&
+      (x.length <= LEAN_COPY_LIMIT || x.buffer !== this.buffer);
   }
-
 
   // ---- results: every output comes back through the IoBlock's out slots ----
 

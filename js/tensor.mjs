@@ -162,6 +162,7 @@ export function tensor(data, shape) {
 // (search.mjs queryDtype); it never reaches this function.
 export function computationDtype(n, explicitCode, second) {
   if (explicitCode !== undefined) return explicitCode;
+  if (second instanceof Float32Array) return n.F32;  // the common case, without two property misses
   const f64 = second instanceof Float64Array ||
     (second.heap !== undefined ? second.heap.dtype === 'float64' : second.data instanceof Float64Array);
   return f64 ? n.F64 : n.F32;

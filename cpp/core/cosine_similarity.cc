@@ -150,7 +150,11 @@ Status reduce_typed(const double* values, const TensorView* weight, const Reduct
     COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->result, 1, sizeof(T)));
     ws->result.as<T>()[0] = static_cast<T>(total);
   }
-  result->shape = rp.output;
+  if (rp.pass_through) {
+    result->shape = *rp.full;
+  } else {
+    result->shape.clear();
+  }
   result->data = ws->result.data();
   return Status::Ok();
 }
@@ -198,7 +202,7 @@ Status plan_call(const TensorView& y_true, const TensorView& y_pred,
 
 Status forward(const TensorView& y_true, const TensorView& y_pred, const KernelSet& kernels,
                Flavor flavor, bool keep_row_sums, Workspace* ws, const double** values) {
-  const std::int64_t n = num_elements(ws->plan.per_sample_shape);
+  const std::int64_t n = ws->plan.per_sample_count;
   COSSIM_RETURN_IF_ERROR(reserve_elements(&ws->per_sample, n, sizeof(double)));
   double* out = ws->per_sample.as<double>();
   *values = out;

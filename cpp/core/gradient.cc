@@ -224,8 +224,8 @@ Status CosineSimilarity::gradient(const TensorView& y_true, const TensorView& y_
   if (dy) COSSIM_RETURN_IF_ERROR(validate_shape(dy->shape, "dy"));
   ReductionPlan rp;
   COSSIM_RETURN_IF_ERROR(prepare(y_true, y_pred, weight, ws, &rp));
-  if (dy && rp.pass_through && dy->shape != rp.output) {
-    return Status::Shape("dy must have the shape of the loss output " + shape_to_string(rp.output) +
+  if (dy && rp.pass_through && dy->shape != *rp.full) {
+    return Status::Shape("dy must have the shape of the loss output " + shape_to_string(*rp.full) +
                          "; got " + shape_to_string(dy->shape));
   }
   if (dy && !rp.pass_through && num_elements(dy->shape) != 1) {

@@ -76,16 +76,13 @@ ReductionPlan plan_reduction(Reduction reduction, Flavor flavor, const CosinePla
   ReductionPlan rp;
   rp.weighted = weight_plan != nullptr;
   rp.full = rp.weighted ? &weight_plan->result : &plan.per_sample_shape;
-  rp.count = num_elements(*rp.full);
+  rp.count = rp.weighted ? num_elements(*rp.full) : plan.per_sample_count;
   const Shape& full = *rp.full;
   // Keras 3's reduce_values hands back values of shape [] or [0] unreduced.
   rp.pass_through =
       reduction == Reduction::kNone ||
       (flavor == Flavor::kKeras3 && (full.empty() || (full.size() == 1 && full[0] == 0)));
-  if (rp.pass_through) {
-    rp.output = full;
-    return rp;
-  }
+  if (rp.pass_through) return rp;
   rp.divide_by_weight_sum = reduction == Reduction::kMeanWithSampleWeight && rp.weighted;
   rp.divide_by_count = !rp.divide_by_weight_sum && reduction != Reduction::kSum;
   return rp;
@@ -99,16 +96,18 @@ Status ByteBudget::refuse(const std::string& what) const {
 
 void add_forward_bytes(const CosinePlan& plan, std::size_t element_size, bool keep_row_sums,
                        ByteBudget* budget) {
-  const std::int64_t n_out = num_elements(plan.per_sample_shape);
+  const std::int64_t n_out = plan.per_sample_count;
   budget->add(n_out, sizeof(double));  // per-sample values
   if (plan.empty) return;              // nothing else is touched
-  const std::int64_t nt = num_elements(plan.y_true), np = num_elements(plan.y_pred);
+  // The operands' sizes only where a gather or the general path needs them (the common fused
+  // call gathers nothing).
   if (plan.fused) {
-    if (!plan.rows_true.gather_perm.empty()) budget->add(nt, element_size);
-    if (!plan.rows_pred.gather_perm.empty()) budget->add(np, element_size);
+    if (!plan.rows_true.gather_perm.empty()) budget->add(num_elements(plan.y_true), element_size);
+    if (!plan.rows_pred.gather_perm.empty()) budget->add(num_elements(plan.y_pred), element_size);
     if (keep_row_sums) budget->add(n_out, 3 * sizeof(double));
     return;
   }
+  const std::int64_t nt = num_elements(plan.y_true), np = num_elements(plan.y_pred);
   std::vector<int> perm;
   const RowLayout lt = row_layout(plan.y_true, plan.axes_true, &perm);
   if (lt.needs_gather) budget->add(nt, element_size);

@@ -34,7 +34,8 @@ struct ReductionPlan {
   bool divide_by_count = false;  // 'auto', 'sum_over_batch_size', 'mean' (or m.w.s.w. unweighted)
   const Shape* full = nullptr;   // shape of losses * w (the per-sample shape unweighted)
   std::int64_t count = 0;        // numel(*full)
-  Shape output;                  // *full when passed through, [] when reduced
+  // The output's shape is *full when passed through, [] when reduced: the plan holds no shape of
+  // its own, so making one per call allocates, copies and frees nothing.
 };
 
 // `weight_plan` is null without a weight. The plan points into `plan`/`weight_plan`.

@@ -250,6 +250,7 @@ Status plan_cosine(const Shape& y_true, const Shape& y_pred, const std::vector<s
   }
   plan->row_length = num_elements(reduced);  // saturating: only an empty plan can exceed 2^53
   plan->per_sample_shape = plan->outer;
+  plan->per_sample_count = num_elements(plan->per_sample_shape);
 
   plan->fused = rows_line_up(plan->y_true, plan->axes_true, *plan) &&
                 rows_line_up(plan->y_pred, plan->axes_pred, *plan);

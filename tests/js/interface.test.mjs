@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cossim, CosineSimilarity } from './harness.mjs';
 import { Native } from '../../js/native.mjs';
+import { explain, isolated } from './isolate.mjs';
 
 const { alloc, similarity, pairwise, topK, metrics, cosine } = cossim;
 
@@ -73,6 +74,88 @@ describe('lean path (two typed arrays) and general path agree exactly', () => {
       assert.equal(m1.result(), m2.result());
       assert.equal(cosine(a, b), cosine(Array.from(a), Array.from(b)) * 0 + cosine(a, b));
     });
+  }
+});
+
+describe('lean path: typed-array views of the module\'s memory', () => {
+  // Small views are copied on the lean path, large ones go to the general path (read in place):
+  // either way the values are those of plain copies, for every entry point on that path.
+  for (const n of [3, 100, 4096, 4097, 5000]) {
+    test(`views of ${n} elements (float32 heap tensors' data; a float64 one) agree with copies`, () => {
+      const T = alloc([n], 'float32');
+      const P = alloc([n], 'float32');
+      const P64 = alloc([n], 'float64');
+      for (let i = 0; i < n; i++) {
+        T.data[i] = Math.sin(i + 1);
+        P.data[i] = Math.cos(i * 0.3);
+        P64.data[i] = Math.cos(i * 0.3) + 1e-9 * i;
+      }
+      const [t, p, p64] = [T.data, P.data, P64.data];
+      const [ct, cp, cp64] = [t.slice(), p.slice(), p64.slice()];
+      for (const reduction of ['auto', 'none', 'sum']) {
+        const l = new CosineSimilarity({ reduction });
+        assert.deepEqual(l.call(t, p), l.call(ct, cp), `${reduction} f32`);
+        assert.deepEqual(l.call(t, p64), l.call(ct, cp64), `${reduction} f64`);
+        assert.deepEqual(l.call(cp, t), l.call(cp, ct), `${reduction} mixed`);
+      }
+      assert.deepEqual(similarity(t, p), similarity(ct, cp));
+      const m1 = new metrics.CosineSimilarity();
+      const m2 = new metrics.CosineSimilarity();
+      m1.updateState(t, p);
+      m2.updateState(ct, cp);
+      assert.equal(m1.result(), m2.result());
+      for (const x of [T, P, P64]) x.dispose();
+    });
+  }
+  test('a small view is copied before staging grows the memory (fresh process)', () => {
+    const run = isolated(async ({ cossim, assert }) => {
+      const T = cossim.alloc([1], 'float32');
+      T.data[0] = 0.5;
+      const big = Float32Array.from({ length: 1 << 21 }, (_, i) => (i % 7) - 3);
+      const heap0 = cossim.heapBytes();
+      const loss = new cossim.CosineSimilarity();
+      // y_true [1] broadcasts against y_pred [2^21]: staging both needs 8 MiB, more than the
+      // initial memory, so the memory grows and detaches T.data while the call stages it.
+      const v = loss.call(T.data, big);
+      assert.ok(cossim.heapBytes() > heap0, 'the memory grew during the call');
+      assert.equal(v, new cossim.CosineSimilarity().call(new Float32Array([0.5]), big));
+      assert.equal(T.data[0], 0.5);
+      return { v };
+    });
+    assert.ok(run.ok, explain(run));
+  });
+});
+
+describe('the module\'s reused plan: one loss, shapes and dtypes in sequence', () => {
+  // Each call equals the same call made right after a call of another shape (a fresh plan):
+  // a plan reused for the same shapes (its per-sample count, the output shape) is never stale.
+  const shapes = [[6], [4, 3], [4, 3], [2, 5, 3], [4, 1], [3], [3], [0, 3], [4, 3], [1], [2, 5, 3]];
+  const make = (shape, Arr, k) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return { data: Arr.from({ length: n }, (_, i) => Math.sin(i * 0.37 + k)), shape };
+  };
+  for (const flavor of ['keras2', 'keras3']) {
+    for (const reduction of ['none', 'sum', flavor === 'keras2' ? 'auto' : 'sum_over_batch_size']) {
+      test(`${flavor} ${reduction}`, () => {
+        const loss = new CosineSimilarity({ reduction, flavor });
+        const fresh = (t, p, w) => {
+          new CosineSimilarity({ reduction, flavor }).call(make([7, 5], Float32Array, 9), make([7, 5], Float32Array, 8));
+          return new CosineSimilarity({ reduction, flavor }).call(t, p, w);
+        };
+        shapes.forEach((shape, i) => {
+          const Arr = i % 3 === 2 ? Float64Array : Float32Array;
+          const t = make(shape, Arr, 1);
+          const p = make(shape, Arr, 2);
+          const lean = shape.length === 1 && shape[0] > 0;
+          assert.deepEqual(loss.call(t, p), fresh(t, p), `${i}: ${JSON.stringify(shape)}`);
+          if (lean) assert.deepEqual(loss.call(t.data, p.data), fresh(t, p), `${i}: lean`);
+          if (shape.length === 2 && shape[0] > 0) {
+            const w = make([shape[0]], Arr, 3);
+            assert.deepEqual(loss.call(t, p, w), fresh(t, p, w), `${i}: weighted`);
+          }
+        });
+      });
+    }
   }
 });
 

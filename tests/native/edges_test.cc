@@ -179,6 +179,15 @@ TEST(CheckedArithmetic, MulAndAddReportOverflow) {
   EXPECT_TRUE(checked_mul(std::uint64_t{1} << 31, std::uint64_t{1} << 32, &out));
   EXPECT_EQ(out, std::uint64_t{1} << 63);
   EXPECT_FALSE(checked_mul(std::uint64_t{1} << 32, std::uint64_t{1} << 32, &out));
+  // Both sides of the fast path for factors below 2^32.
+  const std::uint64_t below = (std::uint64_t{1} << 32) - 1;
+  EXPECT_TRUE(checked_mul(below, below, &out));
+  EXPECT_EQ(out, below * below);
+  EXPECT_TRUE(checked_mul(std::uint64_t{1} << 32, below, &out));
+  EXPECT_EQ(out, (std::uint64_t{1} << 32) * below);
+  EXPECT_FALSE(checked_mul(std::uint64_t{1} << 33, std::uint64_t{1} << 31 | 1, &out));
+  EXPECT_TRUE(checked_mul(0, std::numeric_limits<std::uint64_t>::max(), &out));
+  EXPECT_EQ(out, 0u);
   EXPECT_TRUE(checked_add(std::numeric_limits<std::uint64_t>::max() - 1, 1, &out));
   EXPECT_FALSE(checked_add(std::numeric_limits<std::uint64_t>::max(), 1, &out));
   EXPECT_EQ(kMaxBytes, std::uint64_t{1} << 32);

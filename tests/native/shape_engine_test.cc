@@ -592,6 +592,7 @@ TEST(PlanCosine, FusedAndGeneralPaths) {
     EXPECT_EQ(plan.axes_pred, c.axes_pred);
     EXPECT_EQ(plan.axes_broadcast, c.axes_broadcast);
     EXPECT_EQ(plan.per_sample_shape, c.per_sample);
+    EXPECT_EQ(plan.per_sample_count, num_elements(c.per_sample));
     EXPECT_EQ(plan.outer, c.per_sample);
     EXPECT_EQ(plan.row_length, c.row_length);
     EXPECT_EQ(plan.fused, c.fused);

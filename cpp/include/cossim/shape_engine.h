@@ -93,8 +93,9 @@ struct CosinePlan {
   Shape y_pred;                                           // after the squeeze rule
   Shape broadcast;                                        // shape of y_true * y_pred
   std::vector<int> axes_true, axes_pred, axes_broadcast;  // resolved, each against its own rank
-  Shape outer;                  // broadcast dims that are not reduced, in order
-  Shape per_sample_shape;       // == outer: the shape of reduce_sum(..., axes) (keepdims=False)
+  Shape outer;             // broadcast dims that are not reduced, in order
+  Shape per_sample_shape;  // == outer: the shape of reduce_sum(..., axes) (keepdims=False)
+  std::int64_t per_sample_count = 1;  // num_elements(per_sample_shape), read on every call
   std::int64_t row_length = 1;  // product of the reduced broadcast dims (saturated when empty)
   // Some operand has a 0 dim, so the broadcast has no elements: every per-sample value is a sum
   // over nothing (0), there are none when per_sample_shape has a 0 dim too, and no row of either

@@ -42,6 +42,12 @@ inline constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 32;
 
 // Checked unsigned 64-bit arithmetic: false (and *out unspecified) on overflow.
 inline bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t* out) {
+  // Factors below 2^32 cannot overflow. The general check is a 128-bit multiply in 32-bit halves
+  // (with a stack frame, on wasm32), and every call's byte budget and buffer sizes come here.
+  if (((a | b) >> 32) == 0) {
+    *out = a * b;
+    return true;
+  }
   return !__builtin_mul_overflow(a, b, out);
 }
 inline bool checked_add(std::uint64_t a, std::uint64_t b, std::uint64_t* out) {
