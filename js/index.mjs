@@ -12,7 +12,7 @@ export { tensor } from './tensor.mjs';
 export { CosineSimilarity, Reduction, alloc, HeapTensor, cosine, similarity };
 export const losses = Object.freeze({ CosineSimilarity, cosineSimilarity });
 
-// The full part (full.mjs; README "Parts"), synchronous once ready({ full: true }) resolved.
+// The full part (full.mjs; README, "Two parts"), synchronous once ready({ full: true }) resolved.
 export function pairwise(a, b) {
   return full('pairwise()').pairwise(a, b);
 }
@@ -56,11 +56,7 @@ export const internal = Object.freeze({
   // For benchmarks: the read-bandwidth roofline, the kernel set's sum over a heap tensor's bytes
   // inside the same module.
   sum(heapTensor) {
-    if (!(heapTensor instanceof HeapTensor)) {
-      throw new TypeError('internal.sum() takes a heap tensor from alloc()');
-    }
-    if (heapTensor.disposed) throw new Error('internal.sum(): the heap tensor was disposed');
-    return native('internal.sum()').sum(heapTensor.address, heapTensor.length, heapTensor.dtypeCode);
+    return full('internal.sum()').sum(heapTensor);
   },
   // For tests of the trap guard: makes the instance trap; every later call then throws.
   trapForTesting() {

@@ -494,9 +494,8 @@ export class Native {
     return this.out(this.outIndices);
   }
 
-  // For benchmarks: the kernel set's sum over a heap tensor's elements.
+  // For benchmarks (full module): the kernel set's sum over a heap tensor's elements.
   sum(address, length, dtype) {
-    if (typeof this.x.cossim_sum !== 'function') throw missingPart('internal.sum()');
     return this.enter(() => this.x.cossim_sum(address, length, dtype));
   }
 

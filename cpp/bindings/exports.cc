@@ -549,11 +549,6 @@ EMSCRIPTEN_KEEPALIVE int cossim_parse_reduction(std::uint32_t key, double length
   return static_cast<int>(r);
 }
 
-// The kernel set's name (NUL-terminated).
-EMSCRIPTEN_KEEPALIVE std::uint32_t cossim_kernels() {
-  return address_of(default_kernel_set().name);
-}
-
 // For the trap guard's tests: a deliberate WebAssembly trap (RuntimeError: unreachable).
 EMSCRIPTEN_KEEPALIVE void cossim_trap_for_testing() { __builtin_trap(); }
 
