@@ -10,8 +10,9 @@
 //
 // There is no Emscripten JS glue: the modules are standalone WebAssembly (-sSTANDALONE_WASM,
 // CMakeLists.txt) whose only imports are the two functions below, instantiated here. Memory
-// growth needs no notification (js/native.mjs re-derives its views when the buffer changes), and
+// growth needs no notification (js/native.mjs re-derives its views when the old ones detach), and
 // the C library's exit (an abort) becomes a trap, which marks the instance unusable.
+import { Native } from './native.mjs';
 
 // (func (result v128) i32.const 0 i32x4.splat)
 const SIMD_PROBE = new Uint8Array([
@@ -25,8 +26,6 @@ export function simdSupported() {
     return false;
   }
 }
-
-import { Native } from './native.mjs';
 
 const isNode =
   typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&

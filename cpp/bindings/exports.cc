@@ -202,7 +202,8 @@ std::string interface_layout() {
     s += name;
     s += "\":{";
   };
-  // The module's identity; the loader looks for this string in the bytes of a wasmBinary.
+  // The module's identity; the loader checks it after instantiating (another build's bytes given as
+  // wasmBinary or by locateFile).
   static const char kModuleId[] = "cossim-module:" COSSIM_MODULE_KEY ";";
   s += "\"module\":\"";
   s += kModuleId;
